@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what quantsim needs on Debian 12, as root, idempotently: Bazel from
+# Debian (bazel-bootstrap) and the system libraries wired in through
+# third_party/. Nothing else is downloaded. ~1 s when all is present.
+set -euo pipefail
+PKGS=(bazel-bootstrap bazel-rules-java g++ libxsimd-dev libabsl-dev rapidjson-dev
+      libprotobuf-dev protobuf-compiler libonnx-dev libgtest-dev libgmock-dev
+      libbenchmark-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
