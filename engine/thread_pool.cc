@@ -78,8 +78,7 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain,
     return;
   }
   auto job = std::make_shared<Job>(n, grain, &fn);
-  const int64_t helpers =
-      std::min<int64_t>(num_threads_ - 1, chunks - 1);
+  const int64_t helpers = std::min<int64_t>(num_threads_ - 1, chunks - 1);
   {
     absl::MutexLock lock(&mu_);
     for (int64_t i = 0; i < helpers; ++i) {

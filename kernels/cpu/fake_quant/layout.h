@@ -4,7 +4,8 @@
 // quantization (after ONNX Runtime's (block_count, channel_dim, block_size)
 // decomposition): the row-major tensor is viewed as [outer, axis, inner] and
 // element (o, a, i) uses parameter
-//     ((vary_outer ? o : 0) * AxisBlocks() + a / block) * (vary_inner ? inner : 1)
+//     ((vary_outer ? o : 0) * AxisBlocks() + a / block) * (vary_inner ? inner :
+//     1)
 //         + (vary_inner ? i : 0)
 //   per-tensor:           outer=1, axis=1, inner=n, block=1
 //   per-channel, axis d:  outer=prod(dims<d), axis=dim d, inner=prod(dims>d)

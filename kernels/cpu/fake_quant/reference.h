@@ -160,8 +160,7 @@ QS_HOST_DEVICE inline uint8_t QdqMaskValue(float x, const QdqParam& p,
 }
 
 QS_HOST_DEVICE inline float FakeQuantValue(float x, const QdqParam& p,
-                                           const QdqConfig& c,
-                                           uint64_t index) {
+                                           const QdqConfig& c, uint64_t index) {
   return DequantizeValue(QuantizeValue(x, p, c, index), p);
 }
 
