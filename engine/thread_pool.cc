@@ -14,8 +14,9 @@ struct Job {
   const int64_t n, grain, chunks;
   const std::function<void(int64_t, int64_t)>* fn;  // valid until done
   std::atomic<int64_t> next{0};
-  absl::Mutex mu;
-  int64_t finished ABSL_GUARDED_BY(mu) = 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t finished = 0;  // guarded by mu
 
   // Runs chunks until none is left; returns how many this thread ran.
   void Drain() {
@@ -25,11 +26,15 @@ struct Job {
       (*fn)(begin, std::min(n, begin + grain));
     }
     if (ran > 0) {
-      absl::MutexLock lock(&mu);
+      std::lock_guard<std::mutex> lock(mu);
       finished += ran;
+      if (finished == chunks) cv.notify_all();
     }
   }
-  bool Done() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return finished == chunks; }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [this] { return finished == chunks; });
+  }
 };
 
 }  // namespace
@@ -44,9 +49,10 @@ ThreadPool::ThreadPool(int num_threads)
 
 ThreadPool::~ThreadPool() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  cv_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
@@ -54,12 +60,8 @@ void ThreadPool::WorkerLoop() {
   for (;;) {
     std::function<void()> task;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](ThreadPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-            return p->stopping_ || !p->tasks_.empty();
-          },
-          this));
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
       if (tasks_.empty()) return;  // stopping and drained
       task = std::move(tasks_.front());
       tasks_.pop_front();
@@ -80,16 +82,18 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain,
   auto job = std::make_shared<Job>(n, grain, &fn);
   const int64_t helpers = std::min<int64_t>(num_threads_ - 1, chunks - 1);
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (int64_t i = 0; i < helpers; ++i) {
       tasks_.emplace_back([job] { job->Drain(); });
     }
   }
+  if (helpers == 1) {
+    cv_.notify_one();
+  } else {
+    cv_.notify_all();
+  }
   job->Drain();
-  absl::MutexLock lock(&job->mu);
-  job->mu.Await(absl::Condition(
-      +[](Job* j) ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) { return j->Done(); },
-      job.get()));
+  job->Wait();
 }
 
 void ParallelFor(ThreadPool* pool, int64_t n, int64_t grain,
