@@ -3,7 +3,7 @@
 # Debian (bazel-bootstrap) and the system libraries wired in through
 # third_party/. Nothing else is downloaded. ~1 s when all is present.
 set -euo pipefail
-PKGS=(bazel-bootstrap bazel-rules-java g++ libxsimd-dev libabsl-dev rapidjson-dev
+PKGS=(bazel-bootstrap bazel-rules-java g++ clang libclang-rt-14-dev libxsimd-dev libabsl-dev rapidjson-dev
       libprotobuf-dev protobuf-compiler libonnx-dev libgtest-dev libgmock-dev
       libbenchmark-dev)
 missing=()
