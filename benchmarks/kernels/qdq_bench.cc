@@ -1,0 +1,119 @@
+// QDQ forward bandwidth vs a plain memcpy of the same bytes, per Isa.
+//
+// Reports bytes/s (read + write) and copy_frac = QDQ bandwidth / memcpy
+// bandwidth at the same size, memcpy measured once per size in this binary.
+// Run: bazel run //benchmarks/kernels:qdq_bench -- \
+//        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+#include <string.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "engine/cpu_features.h"
+#include "engine/thread_pool.h"
+#include "kernels/cpu/fake_quant/fake_quant.h"
+
+namespace quantsim::kernels {
+namespace {
+
+struct Buffers {
+  std::vector<float> x, y;
+  explicit Buffers(int64_t n) : x(n), y(n) {
+    for (int64_t k = 0; k < n; ++k)
+      x[k] = 0.001f * static_cast<float>(k % 4001) - 2.0f;
+  }
+};
+
+// memcpy bandwidth (bytes/s, read + write) for n floats, measured once.
+double CopyBandwidth(int64_t n) {
+  static std::map<int64_t, double>* cache = new std::map<int64_t, double>;
+  auto it = cache->find(n);
+  if (it != cache->end()) return it->second;
+  Buffers b(n);
+  memcpy(b.y.data(), b.x.data(), n * 4);  // touch pages
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const int iters = n >= (1 << 22) ? 3 : 20;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < iters; ++i) {
+      memcpy(b.y.data(), b.x.data(), n * 4);
+      benchmark::ClobberMemory();
+    }
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    best = std::max(best, 2.0 * 4.0 * n * iters / s);
+  }
+  (*cache)[n] = best;
+  return best;
+}
+
+void BM_Memcpy(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  Buffers b(n);
+  for (auto _ : state) {
+    memcpy(b.y.data(), b.x.data(), n * 4);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * n * 8);
+}
+
+// args: n, threads, per_channel (0/1), isa
+void BM_Qdq(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  const int threads = static_cast<int>(state.range(1));
+  const bool per_channel = state.range(2) != 0;
+  const auto isa = static_cast<engine::Isa>(state.range(3));
+  if (!engine::IsaSupported(isa)) {
+    state.SkipWithError("Isa not supported");
+    return;
+  }
+  const double copy_bw = CopyBandwidth(n);
+  Buffers b(n);
+  QdqLayout l = PerTensorLayout(n);
+  std::vector<QdqParam> params(1, MakeQdqParam(0.01f, 3, -128, 127));
+  if (per_channel) {
+    l.axis = 256;
+    l.inner = n / 256;
+    params.assign(256, MakeQdqParam(0.01f, 3, -128, 127));
+    for (int c = 0; c < 256; ++c) params[c].scale = 0.005f + 0.0001f * c;
+  }
+  QdqConfig c;
+  std::unique_ptr<engine::ThreadPool> pool;
+  if (threads > 1) pool = std::make_unique<engine::ThreadPool>(threads);
+  for (auto _ : state) {
+    FakeQuantize(b.x.data(), b.y.data(), nullptr, l, params.data(), c,
+                 pool.get(), isa);
+    benchmark::ClobberMemory();
+  }
+  const double bytes = 8.0 * n * state.iterations();
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.SetItemsProcessed(n * state.iterations());
+  state.counters["copy_frac"] =
+      benchmark::Counter(bytes / copy_bw, benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(engine::IsaName(isa)) +
+                 (per_channel ? " per-channel[256]" : " per-tensor"));
+}
+
+void QdqArgs(benchmark::internal::Benchmark* b) {
+  for (int64_t n : {int64_t{1} << 20, int64_t{1} << 24}) {
+    for (int threads : {1, 2}) {
+      for (int pc : {0, 1}) {
+        for (int isa = 0; isa <= 3; ++isa) b->Args({n, threads, pc, isa});
+      }
+    }
+  }
+  b->ArgNames({"n", "threads", "per_channel", "isa"});
+}
+
+BENCHMARK(BM_Memcpy)->Arg(1 << 20)->Arg(1 << 24)->UseRealTime();
+BENCHMARK(BM_Qdq)->Apply(QdqArgs)->UseRealTime();
+
+}  // namespace
+}  // namespace quantsim::kernels
+
+BENCHMARK_MAIN();

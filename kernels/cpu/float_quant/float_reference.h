@@ -1,0 +1,104 @@
+// quantsim kernels: float ("dtype = float") simulation, scalar reference
+// (spec §1.10). Every function is a pure function of its float input.
+//
+//  Fp16RoundTripValue: float -> IEEE binary16 (round to nearest even) ->
+//    float, like x.half().float(): overflow (|x| >= 65520) -> inf, binary16
+//    denormals kept (ulp 2^-24), float denormals -> 0 or the nearest
+//    binary16 denormal, signed zeros kept. NaN -> quiet NaN with x's sign
+//    and the canonical payload (0x7fc00000 | sign), as torch's c10 Half.
+//  Bf16RoundTripValue: float -> bfloat16 (round to nearest even on the top
+//    16 bits) -> float; NaN -> 0x7fc00000 (torch's c10 BFloat16).
+//  MinifloatValue: AIMET v2 FloatQuantizeDequantize(E, M, maxval):
+//      bias = 2^E - 1 - log2(maxval / (2 - 2^-M))   (= the spec's
+//             2^E - log2(maxval) + log2(2 - 2^-M) - 1, computed so that an
+//             IEEE-shaped maxval gives an exact integer bias)
+//      xc = clamp(x, -maxval, maxval)   (NaN stays NaN)
+//      e  = max(1, floor(log2|xc| + bias))   (log2 and floor in double)
+//      s  = float(2^(e - M - bias))           (computed in double)
+//      y  = RoundHalfToEven(xc / s) * s        (float ops)
+//    Note e >= 1 gives one more normal binade than IEEE (E5M10 / 65504 has
+//    ulp 2^-25 below 2^-14, where binary16 has 2^-24).
+#ifndef QUANTSIM_KERNELS_CPU_FLOAT_QUANT_FLOAT_REFERENCE_H_
+#define QUANTSIM_KERNELS_CPU_FLOAT_QUANT_FLOAT_REFERENCE_H_
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/cpu/fake_quant/reference.h"
+
+namespace quantsim::kernels {
+
+inline uint32_t FloatBits(float v) {
+  uint32_t b;
+  memcpy(&b, &v, 4);
+  return b;
+}
+
+inline float BitsToFloat(uint32_t b) {
+  float v;
+  memcpy(&v, &b, 4);
+  return v;
+}
+
+inline float Fp16RoundTripValue(float x) {
+  const uint32_t u = FloatBits(x);
+  const uint32_t sign = u & 0x80000000u;
+  const uint32_t a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) return BitsToFloat(sign | 0x7fc00000u);   // NaN
+  if (a >= 0x477ff000u) return BitsToFloat(sign | 0x7f800000u);  // >= 65520
+  if (a < 0x38800000u) {
+    // Below 2^-14: binary16 denormal grid, ulp 2^-24 (exact scaling).
+    const float r =
+        RoundHalfToEven(BitsToFloat(a) * 16777216.0f) * 5.9604644775390625e-08f;
+    return BitsToFloat(sign | FloatBits(r));
+  }
+  // Normal: round the 23-bit mantissa to 10 bits, ties to even.
+  const uint32_t r = (a + 0xfffu + ((a >> 13) & 1u)) & ~0x1fffu;
+  return BitsToFloat(sign | r);
+}
+
+inline float Bf16RoundTripValue(float x) {
+  const uint32_t u = FloatBits(x);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return BitsToFloat(0x7fc00000u);
+  return BitsToFloat((u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u);
+}
+
+struct MinifloatParams {
+  int exponent_bits = 5;
+  int mantissa_bits = 10;
+  float maxval = 65504.0f;
+  double bias = 15.0;
+};
+
+inline MinifloatParams MakeMinifloatParams(int exponent_bits, int mantissa_bits,
+                                           float maxval) {
+  MinifloatParams p;
+  p.exponent_bits = exponent_bits;
+  p.mantissa_bits = mantissa_bits;
+  p.maxval = maxval;
+  p.bias =
+      ldexp(1.0, exponent_bits) - 1.0 -
+      log2(static_cast<double>(maxval) / (2.0 - ldexp(1.0, -mantissa_bits)));
+  return p;
+}
+
+// IEEE-style default maxval (2 - 2^-M) * 2^(2^E - 2 - (2^(E-1) - 1)).
+inline float IeeeMaxval(int exponent_bits, int mantissa_bits) {
+  const int bias_ieee = (1 << (exponent_bits - 1)) - 1;
+  return static_cast<float>((2.0 - ldexp(1.0, -mantissa_bits)) *
+                            ldexp(1.0, (1 << exponent_bits) - 2 - bias_ieee));
+}
+
+inline float MinifloatValue(float x, const MinifloatParams& p) {
+  const float xc = ClampKeepNan(x, -p.maxval, p.maxval);
+  if (xc != xc) return xc;
+  double e = floor(log2(fabs(static_cast<double>(xc))) + p.bias);
+  if (!(e >= 1.0)) e = 1.0;  // also log2(0) = -inf
+  const float s = static_cast<float>(exp2(e - p.mantissa_bits - p.bias));
+  return RoundHalfToEven(xc / s) * s;
+}
+
+}  // namespace quantsim::kernels
+
+#endif  // QUANTSIM_KERNELS_CPU_FLOAT_QUANT_FLOAT_REFERENCE_H_
