@@ -19,6 +19,20 @@ int64_t BinOf(float v, float lo, float w, int64_t n) {
   return static_cast<int64_t>(t);
 }
 
+// v2 _create_bin_edges: min == max widens to +-0.5; edge i = i * step + lo.
+std::vector<float> EdgesFor(float lo, float hi, int32_t num_bins) {
+  if (lo == hi) {
+    lo -= 0.5f;
+    hi += 0.5f;
+  }
+  const float step = (hi - lo) / static_cast<float>(num_bins);
+  std::vector<float> edges(num_bins + 1);
+  for (int32_t i = 0; i <= num_bins; ++i) {
+    edges[i] = static_cast<float>(i) * step + lo;
+  }
+  return edges;
+}
+
 }  // namespace
 
 void RebinHistogram(absl::Span<const uint64_t> old_counts, float old_min,
@@ -61,19 +75,8 @@ void GrowingHistogram::Reset() {
 }
 
 std::vector<float> GrowingHistogram::BinEdges() const {
-  std::vector<float> edges;
-  if (!initialized_) return edges;
-  float lo = min_, hi = max_;
-  if (lo == hi) {
-    lo -= 0.5f;
-    hi += 0.5f;
-  }
-  const float step = (hi - lo) / static_cast<float>(num_bins_);
-  edges.resize(num_bins_ + 1);
-  for (int32_t i = 0; i <= num_bins_; ++i) {
-    edges[i] = static_cast<float>(i) * step + lo;
-  }
-  return edges;
+  if (!initialized_) return {};
+  return EdgesFor(min_, max_, num_bins_);
 }
 
 absl::Status GrowingHistogram::Update(absl::Span<const float> x,
@@ -114,34 +117,39 @@ absl::Status GrowingHistogram::UpdateRuns(const float* x, int64_t run_len,
     return absl::InvalidArgumentError(
         "GrowingHistogram: batch has no finite value (only NaN / inf)");
   }
+  // Work out the new state first; commit it only if it is usable.
+  const bool first = !initialized_;
+  const float new_min = first ? mm.min : std::min(mm.min, min_);
+  const float new_max = first ? mm.max : std::max(mm.max, max_);
   LinearBins bins;
   bins.num_bins = num_bins_;
-  if (!initialized_) {
-    min_ = mm.min;
-    max_ = mm.max;
-    counts_.assign(num_bins_, 0);
-    const std::vector<float> edges = BinEdges();
+  if (first) {
+    const std::vector<float> edges = EdgesFor(new_min, new_max, num_bins_);
     bins.lo = edges.front();
     bins.hi = edges.back();
+  } else if (new_min == new_max) {
+    bins.lo = new_min - 0.5f;
+    bins.hi = new_max + 0.5f;
   } else {
-    const float new_min = std::min(mm.min, min_);
-    const float new_max = std::max(mm.max, max_);
-    if (new_min != min_ || new_max != max_) {
-      std::vector<uint64_t> rebinned(num_bins_);
-      RebinHistogram(counts_, min_, max_, new_min, new_max,
-                     absl::MakeSpan(rebinned));
-      counts_.swap(rebinned);
-      min_ = new_min;
-      max_ = new_max;
-    }
-    bins.lo = min_;
-    bins.hi = max_;
-    if (min_ == max_) {
-      bins.lo = min_ - 0.5f;
-      bins.hi = max_ + 0.5f;
-    }
+    bins.lo = new_min;
+    bins.hi = new_max;
+  }
+  if (absl::Status s = ValidateLinearBins(bins); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("GrowingHistogram: unusable range [", new_min, ", ",
+                     new_max, "]: ", s.message()));
+  }
+  if (first) {
+    counts_.assign(num_bins_, 0);
+  } else if (new_min != min_ || new_max != max_) {
+    std::vector<uint64_t> rebinned(num_bins_);
+    RebinHistogram(counts_, min_, max_, new_min, new_max,
+                   absl::MakeSpan(rebinned));
+    counts_.swap(rebinned);
   }
   initialized_ = true;
+  min_ = new_min;
+  max_ = new_max;
   return HistogramLinear(absl::MakeConstSpan(data, n), bins,
                          absl::MakeSpan(counts_), &num_nan_, exec);
 }

@@ -7,6 +7,10 @@
 // copy (SIGILL on AVX2 machines). stats_odr_check.sh guards this.
 //
 // Each body mirrors stats_reference.h operation for operation.
+//
+// xsimd 8.1 pitfall: batch operator!= is the *ordered* compare on avx/avx512
+// (_CMP_NEQ_OQ: NaN != NaN is false) but unordered on sse2; use
+// xsimd::isnan for NaN tests.
 #include "kernels/cpu/stats/stats_kernel.h"
 
 namespace quantsim::kernels::stats_internal {
@@ -79,7 +83,7 @@ int64_t MinMaxKernel::operator()(Arch, const float* x, int64_t n,
       const F a = F::load_unaligned(x + i);
       const F abs_a = xsimd::abs(a);
       if (count) {
-        cnan = cnan - O::MaskToInt(a != a);
+        cnan = cnan - O::MaskToInt(xsimd::isnan(a));
         cinf = cinf - O::MaskToInt(abs_a == inf);
       }
       if (finite_only) {
@@ -175,18 +179,18 @@ int64_t LinearBinKernel::operator()(Arch, const float* x, int64_t n, float lo,
   const F vlo(lo), vhi(hi), range(hi - lo), zero(0.0f);
   const F nf(static_cast<float>(num_bins));
   const F last(static_cast<float>(num_bins - 1));
-  return detail::BinBlocks<Arch>(n, num_bins, sub,
-                                 [&](int64_t i, int32_t* out) {
-                                   const F a = F::load_unaligned(x + i);
-                                   const F t = ((a - vlo) * nf) / range;
-                                   F sel = xsimd::select(t < last, t, last);
-                                   sel = xsimd::select(a > vhi, last, sel);
-                                   sel = xsimd::select(a < vlo, zero, sel);
-                                   sel = xsimd::select(a != a, nf, sel);
-                                   // Truncating conversion: sel is in [0,
-                                   // num_bins].
-                                   xsimd::to_int(sel).store_aligned(out);
-                                 });
+  return detail::BinBlocks<Arch>(
+      n, num_bins, sub, [&](int64_t i, int32_t* out) {
+        const F a = F::load_unaligned(x + i);
+        const F t = ((a - vlo) * nf) / range;
+        F sel = xsimd::select(t < last, t, last);
+        sel = xsimd::select(a > vhi, last, sel);
+        sel = xsimd::select(a < vlo, zero, sel);
+        sel = xsimd::select(xsimd::isnan(a), nf, sel);
+        // Truncating conversion: sel is in [0,
+        // num_bins].
+        xsimd::to_int(sel).store_aligned(out);
+      });
 }
 
 }  // namespace quantsim::kernels::stats_internal
