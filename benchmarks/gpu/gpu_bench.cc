@@ -5,7 +5,8 @@
 // GB/s; both count bytes read + written). Without a device (or in a build
 // without --config=cuda) it prints why and exits 0.
 //
-//   bazel run --config=cuda //benchmarks/gpu:gpu_bench -- --benchmark_min_time=0.5
+//   bazel run --config=cuda //benchmarks/gpu:gpu_bench --
+//   --benchmark_min_time=0.5
 #include <stdint.h>
 #include <stdio.h>
 
@@ -136,10 +137,10 @@ void BM_QdqPerChannel(benchmark::State& state) {
   QdqConfig c;
   c.rounding = static_cast<RoundingMode>(state.range(1));
   // axis 0 of [256, n/256] (weights), or the last axis of [n/256, 256].
-  const QdqLayout l = state.range(2) == 0
-                          ? QdqLayout{1, kChannels, n / kChannels, 1}
-                          : QdqLayout{n / kChannels, 1, kChannels, 1, false,
-                                      true};
+  const QdqLayout l =
+      state.range(2) == 0
+          ? QdqLayout{1, kChannels, n / kChannels, 1}
+          : QdqLayout{n / kChannels, 1, kChannels, 1, false, true};
   Run(state, n, n * (4 + 4 + 1), [&] {
     return FakeQuant(b->x.as<float>(), l, b->params.as<QdqParam>(), kChannels,
                      c, b->y.as<float>(), b->mask.as<uint8_t>());
@@ -157,10 +158,10 @@ void BM_RangeGrad(benchmark::State& state) {
   RangeGradConfig rc;
   rc.symmetric = true;
   Run(state, n, n * 12, [&] {
-    return RangeLearningBackward(
-        b->x.as<float>(), b->dy.as<float>(), l, b->params.as<QdqParam>(),
-        nullptr, nullptr, np, rc, b->y.as<float>(), b->mins.as<float>(),
-        b->maxs.as<float>());
+    return RangeLearningBackward(b->x.as<float>(), b->dy.as<float>(), l,
+                                 b->params.as<QdqParam>(), nullptr, nullptr, np,
+                                 rc, b->y.as<float>(), b->mins.as<float>(),
+                                 b->maxs.as<float>());
   });
 }
 

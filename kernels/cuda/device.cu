@@ -62,8 +62,7 @@ int CopyDeviceToHost(void* dst, const void* src, size_t bytes) {
   return cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost);
 }
 
-int CopyDeviceToDevice(void* dst, const void* src, size_t bytes,
-                       void* stream) {
+int CopyDeviceToDevice(void* dst, const void* src, size_t bytes, void* stream) {
   return cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice,
                          AsStream(stream));
 }

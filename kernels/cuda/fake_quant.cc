@@ -8,10 +8,10 @@
 
 namespace quantsim::kernels::cuda {
 
-#define QS_CUDA_CHECK(expr)                    \
-  do {                                         \
-    const absl::Status qs_check_ = (expr);     \
-    if (!qs_check_.ok()) return qs_check_;     \
+#define QS_CUDA_CHECK(expr)                \
+  do {                                     \
+    const absl::Status qs_check_ = (expr); \
+    if (!qs_check_.ok()) return qs_check_; \
   } while (false)
 
 absl::Status FakeQuantPerTensor(const float* x, int64_t n,
@@ -41,11 +41,10 @@ absl::Status FakeQuant(const float* x, const QdqLayout& layout,
   QS_CUDA_CHECK(CheckPointer(x, "x", kWhat));
   QS_CUDA_CHECK(CheckPointer(y, "y", kWhat));
   QS_CUDA_CHECK(CheckPointer(params, "params", kWhat));
-  return CudaStatus(
-      raw::FakeQuantLayout(x, static_cast<uint32_t>(n),
-                           ParamIndexer::Make(layout), params, config, y, mask,
-                           stream),
-      kWhat);
+  return CudaStatus(raw::FakeQuantLayout(x, static_cast<uint32_t>(n),
+                                         ParamIndexer::Make(layout), params,
+                                         config, y, mask, stream),
+                    kWhat);
 }
 
 absl::Status SteBackward(const float* dy, const uint8_t* mask, int64_t n,
@@ -62,9 +61,8 @@ absl::Status SteBackward(const float* dy, const uint8_t* mask, int64_t n,
 
 absl::Status RangeLearningBackward(const float* x, const float* dy,
                                    const QdqLayout& layout,
-                                   const QdqParam* params,
-                                   const float* enc_min, const float* enc_max,
-                                   int64_t num_params,
+                                   const QdqParam* params, const float* enc_min,
+                                   const float* enc_max, int64_t num_params,
                                    const RangeGradConfig& config, float* dx,
                                    float* dmin, float* dmax, void* stream) {
   constexpr absl::string_view kWhat = "cuda::RangeLearningBackward";

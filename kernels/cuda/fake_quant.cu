@@ -24,8 +24,8 @@ __global__ void __launch_bounds__(kThreads)
                              QdqParam p, QdqConfig c, float* __restrict__ y,
                              uint8_t* __restrict__ mask) {
   const uint64_t stride = static_cast<uint64_t>(gridDim.x) * blockDim.x;
-  for (uint64_t e = static_cast<uint64_t>(blockIdx.x) * blockDim.x +
-                    threadIdx.x;
+  for (uint64_t e =
+           static_cast<uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        e < n; e += stride) {
     const float v = x[e];
     y[e] = FakeQuantValue(v, p, c, e);
@@ -39,8 +39,8 @@ __global__ void __launch_bounds__(kThreads)
                           QdqConfig c, float* __restrict__ y,
                           uint8_t* __restrict__ mask) {
   const uint64_t stride = static_cast<uint64_t>(gridDim.x) * blockDim.x;
-  for (uint64_t e = static_cast<uint64_t>(blockIdx.x) * blockDim.x +
-                    threadIdx.x;
+  for (uint64_t e =
+           static_cast<uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        e < n; e += stride) {
     const QdqParam p = params[ix(static_cast<uint32_t>(e))];
     const float v = x[e];
@@ -54,8 +54,8 @@ __global__ void __launch_bounds__(kThreads)
                       const uint8_t* __restrict__ mask, uint64_t n,
                       float* __restrict__ dx) {
   const uint64_t stride = static_cast<uint64_t>(gridDim.x) * blockDim.x;
-  for (uint64_t e = static_cast<uint64_t>(blockIdx.x) * blockDim.x +
-                    threadIdx.x;
+  for (uint64_t e =
+           static_cast<uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        e < n; e += stride) {
     dx[e] = dy[e] * static_cast<float>(mask[e]);
   }
@@ -108,14 +108,11 @@ struct RangeGradOp {
 //  v2 (§3.4) asymmetric: dmin = -G_s/N + G_o (1/s + min/(s^2 N)),
 //                        dmax =  G_s/N - G_o min/(s^2 N)
 //  v2 symmetric:         dmin = -G_s/N, dmax = G_s/N
-__global__ void RangeGradFinalizeKernel(const double* __restrict__ sums,
-                                        uint32_t num_params,
-                                        const QdqParam* __restrict__ params,
-                                        const float* __restrict__ enc_min,
-                                        const float* __restrict__ enc_max,
-                                        double big_n, bool symmetric,
-                                        int formula, float* __restrict__ dmin,
-                                        float* __restrict__ dmax) {
+__global__ void RangeGradFinalizeKernel(
+    const double* __restrict__ sums, uint32_t num_params,
+    const QdqParam* __restrict__ params, const float* __restrict__ enc_min,
+    const float* __restrict__ enc_max, double big_n, bool symmetric,
+    int formula, float* __restrict__ dmin, float* __restrict__ dmax) {
   const uint32_t p = blockIdx.x * blockDim.x + threadIdx.x;
   if (p >= num_params) return;
   const double gs = sums[2 * p];

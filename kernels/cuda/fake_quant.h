@@ -78,9 +78,8 @@ struct RangeGradConfig {
 // ordered scratch (cudaMallocAsync).
 absl::Status RangeLearningBackward(const float* x, const float* dy,
                                    const QdqLayout& layout,
-                                   const QdqParam* params,
-                                   const float* enc_min, const float* enc_max,
-                                   int64_t num_params,
+                                   const QdqParam* params, const float* enc_min,
+                                   const float* enc_max, int64_t num_params,
                                    const RangeGradConfig& config, float* dx,
                                    float* dmin, float* dmax,
                                    void* stream = nullptr);

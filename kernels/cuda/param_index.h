@@ -3,7 +3,8 @@
 // Contract: ParamIndexer maps a linear element index e < 2^32 of a row-major
 // tensor viewed as QdqLayout [outer, axis, inner] (kernels/cpu/fake_quant/
 // layout.h) to the index of its QdqParam, with exactly QdqLayout's formula
-//     ((vary_outer ? o : 0) * AxisBlocks() + a / block) * (vary_inner ? inner : 1)
+//     ((vary_outer ? o : 0) * AxisBlocks() + a / block) * (vary_inner ? inner :
+//     1)
 //         + (vary_inner ? i : 0).
 // QdqLayout's members are host-only, so this header re-states the formula with
 // QS_HOST_DEVICE functions and divides by invariant integers with a multiply
@@ -35,8 +36,8 @@ struct FastDivmodU32 {
     uint32_t l = 0;
     while (l < 32 && (uint64_t{1} << l) < d) ++l;
     f.shift = l;
-    f.multiplier = static_cast<uint32_t>(
-        (((uint64_t{1} << l) - d) << 32) / d + 1);
+    f.multiplier =
+        static_cast<uint32_t>((((uint64_t{1} << l) - d) << 32) / d + 1);
     return f;
   }
 
@@ -44,8 +45,7 @@ struct FastDivmodU32 {
 #if defined(__CUDA_ARCH__)
     const uint32_t hi = __umulhi(multiplier, n);
 #else
-    const uint32_t hi =
-        static_cast<uint32_t>((uint64_t{multiplier} * n) >> 32);
+    const uint32_t hi = static_cast<uint32_t>((uint64_t{multiplier} * n) >> 32);
 #endif
     return static_cast<uint32_t>((uint64_t{hi} + n) >> shift);
   }

@@ -43,8 +43,7 @@ int StreamSynchronize(void* stream);
 
 // --- fake_quant.cu -------------------------------------------------------
 int FakeQuantPerTensor(const float* x, uint64_t n, QdqParam param,
-                       QdqConfig config, float* y, uint8_t* mask,
-                       void* stream);
+                       QdqConfig config, float* y, uint8_t* mask, void* stream);
 int FakeQuantLayout(const float* x, uint32_t n, const ParamIndexer& indexer,
                     const QdqParam* params, QdqConfig config, float* y,
                     uint8_t* mask, void* stream);

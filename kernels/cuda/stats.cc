@@ -18,8 +18,8 @@ absl::Status MinMax(const float* x, const QdqLayout& layout, float* mins,
   const int64_t n = layout.NumElements();
   const int64_t num_params = layout.NumParams();
   if (num_params == 0) return absl::OkStatus();
-  for (const auto& [p, name] : {std::pair<const void*, const char*>{mins, "mins"},
-                                {maxs, "maxs"}}) {
+  for (const auto& [p, name] :
+       {std::pair<const void*, const char*>{mins, "mins"}, {maxs, "maxs"}}) {
     s = CheckPointer(p, name, kWhat);
     if (!s.ok()) return s;
   }

@@ -83,8 +83,7 @@ __global__ void __launch_bounds__(kThreads)
   __syncthreads();
   unsigned long long drop = 0;
   const uint64_t stride = static_cast<uint64_t>(gridDim.x) * kThreads;
-  for (uint64_t e = static_cast<uint64_t>(blockIdx.x) * kThreads +
-                    threadIdx.x;
+  for (uint64_t e = static_cast<uint64_t>(blockIdx.x) * kThreads + threadIdx.x;
        e < n; e += stride) {
     const float r = RoundHalfAway((x[e] - x_left0) / bucket);
     if (r >= 0.0f && r <= static_cast<float>(kBins - 1)) {

@@ -17,9 +17,9 @@ absl::Status CudaStatus(int code, absl::string_view what) {
         absl::StrFormat("%s: no usable CUDA device: %s (%s)", what,
                         raw::ErrorName(code), raw::ErrorString(code)));
   }
-  return absl::InternalError(absl::StrFormat(
-      "%s: CUDA error %s: %s", what, raw::ErrorName(code),
-      raw::ErrorString(code)));
+  return absl::InternalError(absl::StrFormat("%s: CUDA error %s: %s", what,
+                                             raw::ErrorName(code),
+                                             raw::ErrorString(code)));
 }
 
 }  // namespace quantsim::kernels::cuda

@@ -55,9 +55,8 @@ absl::Status CheckParam(const QdqParam& p, const QdqConfig& c,
         "%s: zero_point must be an integer, got %g", what, p.zero_point));
   }
   if (c.rounding != RoundingMode::kHalfToEven && !(p.clip_lo <= p.clip_hi)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s: clip range [%g, %g] is empty or NaN", what,
-                        p.clip_lo, p.clip_hi));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: clip range [%g, %g] is empty or NaN", what, p.clip_lo, p.clip_hi));
   }
   return absl::OkStatus();
 }
@@ -66,9 +65,9 @@ absl::Status CheckLayout(const QdqLayout& l, int64_t num_params,
                          absl::string_view what) {
   constexpr int64_t kMax32 = int64_t{0xffffffff} - 1;
   if (l.outer < 0 || l.axis < 0 || l.inner < 0 || l.block < 1) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: bad layout outer=%d axis=%d inner=%d block=%d", what, l.outer,
-        l.axis, l.inner, l.block));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: bad layout outer=%d axis=%d inner=%d block=%d",
+                        what, l.outer, l.axis, l.inner, l.block));
   }
   if (l.outer > kMax32 || l.axis > kMax32 || l.inner > kMax32 ||
       l.block > kMax32 || (l.axis > 0 && l.outer > kMax32 / l.axis) ||

@@ -110,8 +110,8 @@ cudaError_t LaunchWalk(uint32_t n, const ParamIndexer& ix, bool vary_inner,
   }
   const dim3 grid((inner + kWalkThreads - 1) / kWalkThreads,
                   (rows + rows_per_chunk - 1) / rows_per_chunk);
-  ColumnWalkKernel<Op><<<grid, kWalkThreads, 0, stream>>>(
-      rows, inner, rows_per_chunk, ix, op);
+  ColumnWalkKernel<Op>
+      <<<grid, kWalkThreads, 0, stream>>>(rows, inner, rows_per_chunk, ix, op);
   return cudaGetLastError();
 }
 

@@ -21,16 +21,16 @@ inline const CudaProbeResult& Probe() {
   return *probe;
 }
 
-#define QS_SKIP_WITHOUT_CUDA_DEVICE()                                    \
-  do {                                                                   \
-    if (!::quantsim::kernels::cuda::testing::Probe().device_available()) \
-      GTEST_SKIP() << "no CUDA device: "                                 \
+#define QS_SKIP_WITHOUT_CUDA_DEVICE()                                      \
+  do {                                                                     \
+    if (!::quantsim::kernels::cuda::testing::Probe().device_available())   \
+      GTEST_SKIP() << "no CUDA device: "                                   \
                    << ::quantsim::kernels::cuda::testing::Probe().message; \
   } while (false)
 
-#define QS_ASSERT_OK(expr)                      \
-  do {                                          \
-    const ::absl::Status qs_s_ = (expr);        \
+#define QS_ASSERT_OK(expr)                       \
+  do {                                           \
+    const ::absl::Status qs_s_ = (expr);         \
     ASSERT_TRUE(qs_s_.ok()) << qs_s_.ToString(); \
   } while (false)
 

@@ -1,7 +1,5 @@
 // Device QDQ and STE vs the CPU scalar reference (reference.h over the
 // QdqLayout), bit for bit, for every rounding mode. Skips without a device.
-#include "kernels/cuda/fake_quant.h"
-
 #include <stdint.h>
 
 #include <string>
@@ -11,6 +9,7 @@
 #include "kernels/cpu/fake_quant/layout.h"
 #include "kernels/cpu/fake_quant/reference.h"
 #include "kernels/cuda/device.h"
+#include "kernels/cuda/fake_quant.h"
 #include "tests/kernels/cuda/cuda_test_util.h"
 
 namespace quantsim::kernels::cuda {
@@ -40,8 +39,7 @@ const RoundingMode kModes[] = {RoundingMode::kHalfToEven,
                                RoundingMode::kHalfAwayFromZero,
                                RoundingMode::kStochastic};
 
-void ExpectBitIdentical(const QdqLayout& l, const QdqConfig& c,
-                        uint32_t seed) {
+void ExpectBitIdentical(const QdqLayout& l, const QdqConfig& c, uint32_t seed) {
   const int64_t n = l.NumElements();
   const std::vector<float> x = testing::MakeData(n, seed, 2.0f);
   const std::vector<QdqParam> params =
@@ -58,8 +56,8 @@ void ExpectBitIdentical(const QdqLayout& l, const QdqConfig& c,
   ASSERT_NO_FATAL_FAILURE(testing::Upload(params, &dp));
   ASSERT_NO_FATAL_FAILURE(testing::Alloc<float>(n, &dy));
   ASSERT_NO_FATAL_FAILURE(testing::Alloc<uint8_t>(n, &dm));
-  QS_ASSERT_OK(FakeQuant(dx.as<float>(), l, dp.as<QdqParam>(), l.NumParams(),
-                         c, dy.as<float>(), dm.as<uint8_t>()));
+  QS_ASSERT_OK(FakeQuant(dx.as<float>(), l, dp.as<QdqParam>(), l.NumParams(), c,
+                         dy.as<float>(), dm.as<uint8_t>()));
   std::vector<float> y;
   std::vector<uint8_t> m;
   ASSERT_NO_FATAL_FAILURE(testing::Download(dy, &y));
@@ -68,9 +66,9 @@ void ExpectBitIdentical(const QdqLayout& l, const QdqConfig& c,
   for (int64_t e = 0; e < n; ++e) {
     if (Bits(y[e]) != Bits(want_y[e]) || m[e] != want_m[e]) {
       if (++bad <= 5) {
-        ADD_FAILURE() << "e=" << e << " x=" << x[e] << " y=" << y[e]
-                      << " want " << want_y[e] << " mask=" << int(m[e])
-                      << " want " << int(want_m[e]);
+        ADD_FAILURE() << "e=" << e << " x=" << x[e] << " y=" << y[e] << " want "
+                      << want_y[e] << " mask=" << int(m[e]) << " want "
+                      << int(want_m[e]);
       }
     }
   }
@@ -146,8 +144,8 @@ TEST(FakeQuantCuda, StochasticDependsOnSeedAndIsReproducible) {
   std::vector<std::vector<float>> runs;
   for (uint64_t seed : {1ull, 1ull, 2ull}) {
     c.seed = seed;
-    QS_ASSERT_OK(FakeQuantPerTensor(dx.as<float>(), n, p, c, dy.as<float>(),
-                                    nullptr));
+    QS_ASSERT_OK(
+        FakeQuantPerTensor(dx.as<float>(), n, p, c, dy.as<float>(), nullptr));
     std::vector<float> y;
     ASSERT_NO_FATAL_FAILURE(testing::Download(dy, &y));
     runs.push_back(y);

@@ -22,7 +22,8 @@ using ::absl::StatusCode;
 // no device (the call fails before any launch).
 float* const kFakeF = reinterpret_cast<float*>(uintptr_t{0x1000});
 uint8_t* const kFakeM = reinterpret_cast<uint8_t*>(uintptr_t{0x2000});
-const QdqParam* const kFakeP = reinterpret_cast<const QdqParam*>(uintptr_t{0x3000});
+const QdqParam* const kFakeP =
+    reinterpret_cast<const QdqParam*>(uintptr_t{0x3000});
 uint64_t* const kFakeU = reinterpret_cast<uint64_t*>(uintptr_t{0x4000});
 
 TEST(CudaBuild, ProbeReportsHowItWasBuilt) {
@@ -81,13 +82,12 @@ TEST(CudaValidation, LayoutLaunchersRejectBadLayouts) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(FakeQuant(kFakeF, l, nullptr, 3, c, kFakeF, kFakeM).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(FakeQuant(kFakeF, QdqLayout{2, 3, 4, 0, false, false}, kFakeP, 3,
-                      c, kFakeF, kFakeM)
+  EXPECT_EQ(FakeQuant(kFakeF, QdqLayout{2, 3, 4, 0, false, false}, kFakeP, 3, c,
+                      kFakeF, kFakeM)
                 .code(),
             StatusCode::kInvalidArgument);
   const QdqLayout huge{1 << 20, 1 << 10, 1 << 10, 1, false, false};
-  EXPECT_EQ(FakeQuant(kFakeF, huge, kFakeP, huge.NumParams(), c, kFakeF,
-                      kFakeM)
+  EXPECT_EQ(FakeQuant(kFakeF, huge, kFakeP, huge.NumParams(), c, kFakeF, kFakeM)
                 .code(),
             StatusCode::kUnimplemented);
   EXPECT_EQ(SteBackward(kFakeF, nullptr, 4, kFakeF).code(),
@@ -105,10 +105,10 @@ TEST(CudaValidation, LayoutLaunchersRejectBadLayouts) {
                 .code(),
             StatusCode::kInvalidArgument);
   for (float bucket : {0.0f, -1.0f, NAN, INFINITY}) {
-    EXPECT_EQ(Histogram512(kFakeF, 4, HistogramRange{0.0f, bucket}, kFakeU,
-                           nullptr)
-                  .code(),
-              StatusCode::kInvalidArgument);
+    EXPECT_EQ(
+        Histogram512(kFakeF, 4, HistogramRange{0.0f, bucket}, kFakeU, nullptr)
+            .code(),
+        StatusCode::kInvalidArgument);
   }
   EXPECT_EQ(
       Histogram512(kFakeF, 4, HistogramRange{0.0f, 1.0f}, nullptr, nullptr)
@@ -141,8 +141,7 @@ TEST(CudaNoDevice, EveryEntryPointFailsCleanly) {
   for (const absl::Status& s : results) {
     EXPECT_EQ(s.code(), want) << s;
     if (!QS_EXPECT_CUDA) {
-      EXPECT_NE(s.message().find("built without CUDA"), std::string::npos)
-          << s;
+      EXPECT_NE(s.message().find("built without CUDA"), std::string::npos) << s;
     }
   }
   if (!QS_EXPECT_CUDA) {

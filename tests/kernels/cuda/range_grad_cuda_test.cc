@@ -47,7 +47,8 @@ CpuGrads CpuRangeGrad(const std::vector<float>& x, const std::vector<float>& g,
   });
   const double big_n = double{rc.qdq.qmax} - rc.qdq.qmin;
   for (int64_t p = 0; p < np; ++p) {
-    double ks, ko_min, ko_max;  // dmin = -ks gs + ko_min go, dmax = ks gs - ko_max go
+    double ks, ko_min,
+        ko_max;  // dmin = -ks gs + ko_min go, dmax = ks gs - ko_max go
     if (rc.symmetric) {
       ks = rc.formula == RangeGradFormula::kAimetV1 ? 1.0 / floor(big_n / 2)
                                                     : 1.0 / big_n;
@@ -87,8 +88,8 @@ void CheckRangeGrad(const QdqLayout& l, const RangeGradConfig& rc,
   std::vector<float> mn(np), mx(np);
   for (int64_t p = 0; p < np; ++p) {
     if (rc.symmetric) params[p].zero_point = 0.0f;
-    params[p] = MakeQdqParam(params[p].scale, params[p].zero_point,
-                             rc.qdq.qmin, rc.qdq.qmax);
+    params[p] = MakeQdqParam(params[p].scale, params[p].zero_point, rc.qdq.qmin,
+                             rc.qdq.qmax);
     mn[p] = params[p].clip_lo;
     mx[p] = params[p].clip_hi;
   }
@@ -103,10 +104,10 @@ void CheckRangeGrad(const QdqLayout& l, const RangeGradConfig& rc,
   ASSERT_NO_FATAL_FAILURE(testing::Alloc<float>(n, &ddx));
   ASSERT_NO_FATAL_FAILURE(testing::Alloc<float>(np, &ddmin));
   ASSERT_NO_FATAL_FAILURE(testing::Alloc<float>(np, &ddmax));
-  QS_ASSERT_OK(RangeLearningBackward(
-      dx_in.as<float>(), dg.as<float>(), l, dp.as<QdqParam>(),
-      dmn.as<float>(), dmx.as<float>(), np, rc, ddx.as<float>(),
-      ddmin.as<float>(), ddmax.as<float>()));
+  QS_ASSERT_OK(RangeLearningBackward(dx_in.as<float>(), dg.as<float>(), l,
+                                     dp.as<QdqParam>(), dmn.as<float>(),
+                                     dmx.as<float>(), np, rc, ddx.as<float>(),
+                                     ddmin.as<float>(), ddmax.as<float>()));
   std::vector<float> dx, dmin, dmax;
   ASSERT_NO_FATAL_FAILURE(testing::Download(ddx, &dx));
   ASSERT_NO_FATAL_FAILURE(testing::Download(ddmin, &dmin));
@@ -117,8 +118,10 @@ void CheckRangeGrad(const QdqLayout& l, const RangeGradConfig& rc,
   for (int64_t p = 0; p < np; ++p) {
     // Double sums in another order: error <= n * 2^-52 * bound; then one
     // float rounding of the result (2^-24 relative).
-    const double tol_min = 1e-12 * n * want.bound[p] + 6e-8 * fabs(want.dmin[p]);
-    const double tol_max = 1e-12 * n * want.bound[p] + 6e-8 * fabs(want.dmax[p]);
+    const double tol_min =
+        1e-12 * n * want.bound[p] + 6e-8 * fabs(want.dmin[p]);
+    const double tol_max =
+        1e-12 * n * want.bound[p] + 6e-8 * fabs(want.dmax[p]);
     EXPECT_NEAR(dmin[p], want.dmin[p], tol_min) << "param " << p;
     EXPECT_NEAR(dmax[p], want.dmax[p], tol_max) << "param " << p;
   }

@@ -1,7 +1,5 @@
 // Device min/max (exact) and 512-bin histogram (exact counts) vs CPU loops.
 // Skips without a device.
-#include "kernels/cuda/stats.h"
-
 #include <math.h>
 #include <stdint.h>
 
@@ -11,6 +9,7 @@
 #include "kernels/cpu/fake_quant/layout.h"
 #include "kernels/cpu/fake_quant/reference.h"
 #include "kernels/cuda/device.h"
+#include "kernels/cuda/stats.h"
 #include "tests/kernels/cuda/cuda_test_util.h"
 
 namespace quantsim::kernels::cuda {
@@ -49,10 +48,10 @@ TEST(MinMaxCuda, ExactPerTensorAndPerChannel) {
     ASSERT_NO_FATAL_FAILURE(testing::Download(dlo, &glo));
     ASSERT_NO_FATAL_FAILURE(testing::Download(dhi, &ghi));
     for (int64_t p = 0; p < np; ++p) {
-      EXPECT_EQ(Bits(glo[p]), Bits(lo[p])) << p << ": " << glo[p] << " vs "
-                                           << lo[p];
-      EXPECT_EQ(Bits(ghi[p]), Bits(hi[p])) << p << ": " << ghi[p] << " vs "
-                                           << hi[p];
+      EXPECT_EQ(Bits(glo[p]), Bits(lo[p]))
+          << p << ": " << glo[p] << " vs " << lo[p];
+      EXPECT_EQ(Bits(ghi[p]), Bits(hi[p]))
+          << p << ": " << ghi[p] << " vs " << hi[p];
     }
   }
 }
