@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/status.h"
 #include "graph/shape_inference.h"
@@ -190,9 +191,10 @@ absl::StatusOr<RunResult> CompiledGraph::Run(
     RunKernelContext ctx(node, values, pool, context, options.training);
     absl::Status s = kernels_[id]->Compute(ctx);
     if (!s.ok()) {
-      return absl::Status(
-          s.code(),
-          absl::StrCat("while running ", node.Describe(), ": ", s.message()));
+      // Kernels' ctx.Error already names the node; others get it here.
+      if (absl::StartsWith(s.message(), node.Describe())) return s;
+      return absl::Status(s.code(),
+                          absl::StrCat(node.Describe(), ": ", s.message()));
     }
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       const ValueId out = node.outputs[i];
