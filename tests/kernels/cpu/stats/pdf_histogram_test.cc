@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "kernels/cpu/stats/histogram.h"
 #include "kernels/cpu/stats/stats_reference.h"
-#include "tests/kernels/cpu/stats/test_npy.h"
+#include "tests/testing/golden.h"
 
 namespace quantsim::kernels {
 namespace {
@@ -23,11 +23,9 @@ namespace {
 constexpr char kDir[] = "tests/data/libpymo_hist/";
 
 rapidjson::Document LoadJson() {
-  std::ifstream f(std::string(kDir) + "histograms.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
   rapidjson::Document d;
-  d.Parse<rapidjson::kParseFullPrecisionFlag>(ss.str().c_str());
+  EXPECT_TRUE(::quantsim::testing::ReadJsonFullPrecision(
+      std::string(kDir) + "histograms.json", &d));
   return d;
 }
 
@@ -50,8 +48,9 @@ std::vector<Variant> Variants() {
 }
 
 TEST(PdfHistogram512Test, ReproducesLibpymoNormalSet) {
-  testing::NpyF32 in;
-  ASSERT_TRUE(ReadNpyF32(std::string(kDir) + "input_normal.npy", &in));
+  ::quantsim::testing::F32Array in;
+  ASSERT_TRUE(::quantsim::testing::ReadF32Npy(
+      std::string(kDir) + "input_normal.npy", &in));
   ASSERT_EQ(in.shape.size(), 2u);
   const rapidjson::Document doc = LoadJson();
   ASSERT_FALSE(doc.HasParseError());
