@@ -33,8 +33,8 @@
 // candidate order, so the result does not depend on the thread count.
 // Buckets with pdf == 0 are skipped: their terms are exact +0 additions.
 // The saturation sums are not turned into prefix sums: libpymo rounds the
-// accumulator to float after every bucket, and a reformulation changes the
-// result in the last bits (which then changes the argmin).
+// accumulator to float after every bucket, so a reformulation would change
+// the last bits (and could then change the argmin).
 #ifndef QUANTSIM_QUANT_ANALYZERS_TFE_SEARCH_H_
 #define QUANTSIM_QUANT_ANALYZERS_TFE_SEARCH_H_
 
