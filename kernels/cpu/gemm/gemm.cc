@@ -88,9 +88,9 @@ Blocking BlockingFor(engine::Isa isa) {
     case engine::Isa::kSse2:
       return SimdBlocking<xsimd::sse2>(256, 144, 256);
     case engine::Isa::kAvx2:
-      return SimdBlocking<xsimd::avx2>(256, 144, 512);
+      return SimdBlocking<xsimd::fma3<xsimd::avx2>>(256, 144, 512);
     case engine::Isa::kAvx512:
-      return SimdBlocking<xsimd::avx512bw>(384, 144, 256);
+      return SimdBlocking<xsimd::avx512bw>(256, 96, 1024);
     case engine::Isa::kScalar:
       break;
   }

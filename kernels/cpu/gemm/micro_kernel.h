@@ -35,6 +35,9 @@ struct GemmMicroArgs {
   float act_lo, act_hi, leaky;
 };
 
+// Engine Isa -> xsimd arch: kSse2 -> sse2, kAvx2 -> fma3<avx2> (xsimd's
+// plain avx2 arch has no fused multiply-add), kAvx512 -> avx512bw (FMA via
+// _mm512_fmadd_ps: xsimd 8.1's avx512 arch emulates fma with mul + add).
 // Tile shape per arch: kMr rows (broadcast A) x kNr columns (two SIMD
 // batches). Usable from the baseline TU (no batch type involved).
 template <class Arch>
@@ -45,7 +48,7 @@ struct GemmTile<xsimd::sse2> {
   static constexpr int kNr = 8;
 };
 template <>
-struct GemmTile<xsimd::avx2> {
+struct GemmTile<xsimd::fma3<xsimd::avx2>> {
   static constexpr int kMr = 6;
   static constexpr int kNr = 16;
 };
@@ -62,8 +65,8 @@ struct GemmMicroKernel {
 
 extern template void GemmMicroKernel::operator()<xsimd::sse2>(
     xsimd::sse2, const GemmMicroArgs&) const;
-extern template void GemmMicroKernel::operator()<xsimd::avx2>(
-    xsimd::avx2, const GemmMicroArgs&) const;
+extern template void GemmMicroKernel::operator()<xsimd::fma3<xsimd::avx2>>(
+    xsimd::fma3<xsimd::avx2>, const GemmMicroArgs&) const;
 extern template void GemmMicroKernel::operator()<xsimd::avx512bw>(
     xsimd::avx512bw, const GemmMicroArgs&) const;
 

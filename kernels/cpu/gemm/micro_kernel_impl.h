@@ -1,9 +1,25 @@
 // quantsim kernels (internal): GEMM micro-kernel template body. Include ONLY
 // from micro_kernel_<arch>.cc. ODR rule: call nothing that is not templated
 // on Arch (no std:: scalar helpers) - see BAZEL.md.
+#include <immintrin.h>
+
+#include <type_traits>
+
 #include "kernels/cpu/gemm/micro_kernel.h"
 
 namespace quantsim::kernels::internal {
+
+// a * b + c with one rounding where the arch has FMA (sse2: mul + add).
+template <class Arch>
+xsimd::batch<float, Arch> Fma(xsimd::batch<float, Arch> a,
+                              xsimd::batch<float, Arch> b,
+                              xsimd::batch<float, Arch> c) {
+  if constexpr (std::is_same<Arch, xsimd::avx512bw>::value) {
+    return _mm512_fmadd_ps(a, b, c);
+  } else {
+    return xsimd::fma(a, b, c);
+  }
+}
 
 template <class Arch>
 void GemmMicroKernel::operator()(Arch, const GemmMicroArgs& a) const {
@@ -29,8 +45,7 @@ void GemmMicroKernel::operator()(Arch, const GemmMicroArgs& a) const {
     for (int i = 0; i < kMr; ++i) {
       const B ai(pa[i]);
 #pragma GCC unroll 4
-      for (int j = 0; j < kNv; ++j)
-        acc[i][j] = xsimd::fma(ai, bv[j], acc[i][j]);
+      for (int j = 0; j < kNv; ++j) acc[i][j] = Fma<Arch>(ai, bv[j], acc[i][j]);
     }
   }
   const B alpha(a.alpha), c_scale(a.c_scale), zero(0.0f);
