@@ -22,8 +22,9 @@
 // thread count (each element is computed by exactly one thread); it differs
 // between Isas by rounding only. GemmReference accumulates in double and is
 // the source of truth for tests; per element
-//   |Gemm - GemmReference| <= (k + 8) * 2^-23 *
-//       (|alpha| sum_l |a_il||b_lj| + |beta||c_ij| + |bias|)  (before QDQ).
+//   |Gemm - GemmReference| <= (k + ceil(k / 128) + 8) * 2^-23 *
+//       (|alpha| sum_l |a_il||b_lj| + |beta||c_ij| + |bias|)  (before QDQ)
+// (k products in a chain, plus two roundings per k block of >= 256).
 // Kernels only debug-check; validate untrusted input with CheckGemmArgs.
 #ifndef QUANTSIM_KERNELS_CPU_GEMM_GEMM_H_
 #define QUANTSIM_KERNELS_CPU_GEMM_GEMM_H_

@@ -44,7 +44,7 @@ inline GemmCase MakeCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb,
   return g;
 }
 
-// (k + 8) * 2^-23 * (|alpha| sum |a||b| + |beta||c0| + |bias|) per element.
+// (k + ceil(k / 128) + 8) * 2^-23 * (|alpha| sum |a||b| + |beta||c0| + |bias|) per element.
 inline double ErrorBound(const GemmCase& g, int64_t i, int64_t j,
                          float bias = 0.0f) {
   const GemmParams& p = g.p;
@@ -56,7 +56,7 @@ inline double ErrorBound(const GemmCase& g, int64_t i, int64_t j,
   }
   double mag = fabs(p.alpha) * s + fabs(bias);
   if (p.beta != 0.0f) mag += fabs(p.beta) * fabs(g.c0[i * p.ldc + j]);
-  return (p.k + 8) * ldexp(1.0, -23) * mag;
+  return (p.k + (p.k + 127) / 128 + 8) * ldexp(1.0, -23) * mag;
 }
 
 inline uint32_t Bits(float v) {
