@@ -73,11 +73,7 @@ void Im2Col(const ConvGeom& g, const float* x, int64_t channels, float* col,
           memset(o, 0, sizeof(float) * w_out);
           return;
         }
-        const float* xs = xc + src;
-        for (int64_t ow = 0; ow < w_out; ++ow) {
-          const int64_t iw = iw0 + ow * sw;
-          o[ow] = (iw >= 0 && iw < w_in) ? xs[iw] : 0.0f;
-        }
+        GatherRow(xc + src, w_in, iw0, sw, w_out, o);
       });
     }
   });

@@ -4,6 +4,7 @@
 #define QUANTSIM_KERNELS_CPU_CONV_CONV_GEOM_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "engine/thread_pool.h"
 #include "kernels/cpu/conv/conv.h"
@@ -16,6 +17,26 @@ struct ConvGeom {
   explicit ConvGeom(const ConvShape& sh);
   bool IsPointwise() const;  // 1x1 kernel, stride 1, no pad: col == x
 };
+
+// dst[ow] = src[iw0 + ow * stride] where 0 <= iw0 + ow * stride < in_w, else
+// 0, for ow < width: zero head, strided (or memcpy) body, zero tail.
+inline void GatherRow(const float* src, int64_t in_w, int64_t iw0,
+                      int64_t stride, int64_t width, float* dst) {
+  // First ow with iw >= 0 and first ow with iw >= in_w.
+  int64_t lo = iw0 >= 0 ? 0 : (-iw0 + stride - 1) / stride;
+  int64_t hi = in_w - iw0 <= 0 ? 0 : (in_w - iw0 + stride - 1) / stride;
+  if (lo > width) lo = width;
+  if (hi > width) hi = width;
+  if (hi < lo) hi = lo;
+  for (int64_t ow = 0; ow < lo; ++ow) dst[ow] = 0.0f;
+  if (stride == 1) {
+    if (hi > lo) memcpy(dst + lo, src + iw0 + lo, sizeof(float) * (hi - lo));
+  } else {
+    const float* s = src + iw0;
+    for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = s[ow * stride];
+  }
+  for (int64_t ow = hi; ow < width; ++ow) dst[ow] = 0.0f;
+}
 
 // col[(c * taps + t), q] = x[c, position of output q shifted by tap t] or 0,
 // for c < channels (x points at the group's first channel). Threaded over

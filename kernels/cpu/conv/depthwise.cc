@@ -85,12 +85,7 @@ void DepthwiseForward(const ConvShape& s, const float* x, const float* w,
               continue;
             }
             const float* src = xc + (id * g.in[1] + ih) * g.in[2];
-            const int64_t iw0 = kw * g.d[2] - g.p[2];
-            for (int64_t ow = 0; ow < width; ++ow) {
-              const int64_t iw = iw0 + ow * g.s[2];
-              dst[ow] = (iw >= 0 && iw < g.in[2]) ? src[iw] : 0.0f;
-            }
-            for (int64_t ow = width; ow < ld; ++ow) dst[ow] = 0.0f;
+            GatherRow(src, g.in[2], kw * g.d[2] - g.p[2], g.s[2], ld, dst);
           }
           ScalarRow(a, e, RunRow(isa, a));
           memcpy(yc + (od * g.out[1] + oh) * width, a.out,
