@@ -1,0 +1,286 @@
+// Baseline-ISA TU: blocking, packing, threading, ISA dispatch, the scalar
+// micro-kernel, edge tiles and the QDQ epilogue (kernels::FakeQuantize).
+//
+// Loop nest (Goto/BLIS, row-major with vectors along n): a task is one
+// (NC column block, MC row block) of C; consecutive tasks of one ParallelFor
+// chunk sharing the column block share the packed B block.
+//   for pc in k by KC:   pack B[pc:pc+KC, jc:jc+NC] into NR-wide panels (L2)
+//     for ic:            pack A[ic:ic+MC, pc:pc+KC] into MR-high panels
+//       for ir by MR:    (A micro-panel stays in L1)
+//         for jr by NR:  micro-kernel on C[ir:ir+MR, jr:jr+NR]
+// Each element of C is produced by one task, with k blocks in ascending
+// order, so results do not depend on the thread count or the chunking.
+#include "kernels/cpu/gemm/gemm.h"
+
+#include <string.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/cpu/fake_quant/fake_quant.h"
+#include "kernels/cpu/gemm/micro_kernel.h"
+
+namespace quantsim::kernels {
+namespace {
+
+using internal::GemmMicroArgs;
+using MicroFn = void (*)(const GemmMicroArgs&);
+
+struct Blocking {
+  int mr, nr, kc, mc, nc;
+  MicroFn micro;
+};
+
+constexpr int kScalarMr = 4, kScalarNr = 4;
+constexpr int kMaxMr = 16, kMaxNr = 32;
+
+float ActivateMicro(float v, const GemmMicroArgs& a) {
+  switch (a.activation) {
+    case internal::kActRelu:
+      return v < 0.0f ? 0.0f : v;
+    case internal::kActClip:
+      return v < a.act_lo ? a.act_lo : (v > a.act_hi ? a.act_hi : v);
+    case internal::kActLeaky:
+      return v < 0.0f ? v * a.leaky : v;
+    default:
+      return v;
+  }
+}
+
+// Same contract as internal::GemmMicroKernel, 4 x 4, no FMA.
+void ScalarMicro(const GemmMicroArgs& a) {
+  float acc[kScalarMr][kScalarNr] = {};
+  const float* pa = a.a;
+  const float* pb = a.b;
+  for (int64_t k = 0; k < a.kc; ++k, pa += kScalarMr, pb += kScalarNr) {
+    for (int i = 0; i < kScalarMr; ++i) {
+      for (int j = 0; j < kScalarNr; ++j) acc[i][j] += pa[i] * pb[j];
+    }
+  }
+  for (int i = 0; i < kScalarMr; ++i) {
+    float* c = a.c + i * a.ldc;
+    for (int j = 0; j < kScalarNr; ++j) {
+      float v = acc[i][j] * a.alpha;
+      if (a.load_c) v = v + c[j] * a.c_scale;
+      if (a.last) {
+        if (a.bias_row != nullptr) v = v + a.bias_row[i];
+        if (a.bias_col != nullptr) v = v + a.bias_col[j];
+        v = ActivateMicro(v, a);
+      }
+      c[j] = v;
+    }
+  }
+}
+
+template <class Arch>
+void SimdMicro(const GemmMicroArgs& a) {
+  internal::GemmMicroKernel{}(Arch{}, a);
+}
+
+template <class Arch>
+Blocking SimdBlocking(int kc, int mc, int nc) {
+  using Tile = internal::GemmTile<Arch>;
+  return Blocking{Tile::kMr, Tile::kNr, kc, mc, nc, &SimdMicro<Arch>};
+}
+
+Blocking BlockingFor(engine::Isa isa) {
+  switch (isa) {
+    case engine::Isa::kSse2:
+      return SimdBlocking<xsimd::sse2>(256, 144, 256);
+    case engine::Isa::kAvx2:
+      return SimdBlocking<xsimd::fma3<xsimd::avx2>>(256, 144, 512);
+    case engine::Isa::kAvx512:
+      return SimdBlocking<xsimd::avx512bw>(256, 96, 1024);
+    case engine::Isa::kScalar:
+      break;
+  }
+  return Blocking{kScalarMr, kScalarNr, 256, 128, 256, &ScalarMicro};
+}
+
+int64_t RoundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// 64-byte aligned, per-thread scratch that only grows.
+float* Scratch(std::vector<float>* buf, int64_t n) {
+  if (static_cast<int64_t>(buf->size()) < n + 16) buf->resize(n + 16);
+  const uintptr_t p = reinterpret_cast<uintptr_t>(buf->data());
+  return reinterpret_cast<float*>((p + 63) & ~uintptr_t{63});
+}
+
+struct Driver {
+  const GemmParams& p;
+  const float* a;
+  const float* b;
+  float* c;
+  const GemmEpilogue& e;
+  Blocking bl;
+  engine::Isa isa;
+
+  // op(A)[m0:m0+mb, k0:k0+kb] -> panels of mr rows, k-major, zero-padded.
+  void PackA(int64_t m0, int64_t mb, int64_t k0, int64_t kb, float* dst) const {
+    const int mr = bl.mr;
+    for (int64_t i0 = 0; i0 < mb; i0 += mr) {
+      const int64_t rows = std::min<int64_t>(mr, mb - i0);
+      float* d = dst + i0 * kb;
+      if (rows < mr) memset(d, 0, sizeof(float) * mr * kb);
+      for (int64_t i = 0; i < rows; ++i) {
+        const int64_t row = m0 + i0 + i;
+        if (p.trans_a) {
+          const float* s = a + k0 * p.lda + row;
+          for (int64_t k = 0; k < kb; ++k) d[k * mr + i] = s[k * p.lda];
+        } else {
+          const float* s = a + row * p.lda + k0;
+          for (int64_t k = 0; k < kb; ++k) d[k * mr + i] = s[k];
+        }
+      }
+    }
+  }
+
+  // op(B)[k0:k0+kb, n0:n0+nb] -> panels of nr columns, k-major, zero-padded.
+  void PackB(int64_t k0, int64_t kb, int64_t n0, int64_t nb, float* dst) const {
+    const int nr = bl.nr;
+    for (int64_t j0 = 0; j0 < nb; j0 += nr) {
+      const int64_t cols = std::min<int64_t>(nr, nb - j0);
+      float* d = dst + j0 * kb;
+      if (p.trans_b) {
+        if (cols < nr) memset(d, 0, sizeof(float) * nr * kb);
+        for (int64_t j = 0; j < cols; ++j) {
+          const float* s = b + (n0 + j0 + j) * p.ldb + k0;
+          for (int64_t k = 0; k < kb; ++k) d[k * nr + j] = s[k];
+        }
+      } else {
+        for (int64_t k = 0; k < kb; ++k) {
+          const float* s = b + (k0 + k) * p.ldb + n0 + j0;
+          float* dk = d + k * nr;
+          memcpy(dk, s, sizeof(float) * cols);
+          for (int64_t j = cols; j < nr; ++j) dk[j] = 0.0f;
+        }
+      }
+    }
+  }
+
+  // Fake-quantizes C[m0:m0+mb, n0:n0+nb] (finished) in place.
+  void Qdq(int64_t m0, int64_t mb, int64_t n0, int64_t nb) const {
+    const QdqConfig& cfg = e.qdq_config;
+    for (int64_t i = m0; i < m0 + mb; ++i) {
+      float* row = c + i * p.ldc + n0;
+      const QdqParam* prm = e.qdq_params;
+      if (e.qdq == GemmQdq::kPerRow) prm += i;
+      if (e.qdq == GemmQdq::kPerColumn) prm += n0;
+      if (cfg.rounding == RoundingMode::kStochastic) {
+        const uint64_t base = e.qdq_index_base + static_cast<uint64_t>(i * p.n);
+        for (int64_t j = 0; j < nb; ++j) {
+          const QdqParam& q = e.qdq == GemmQdq::kPerColumn ? prm[j] : *prm;
+          row[j] = FakeQuantValue(row[j], q, cfg, base + n0 + j);
+        }
+        continue;
+      }
+      QdqLayout l = PerTensorLayout(nb);
+      l.vary_inner = e.qdq == GemmQdq::kPerColumn;
+      FakeQuantize(row, row, nullptr, l, prm, cfg, nullptr, isa);
+    }
+  }
+
+  // Tasks [t0, t1) share column block jc; row blocks ic0 .. ic0 + t1 - t0.
+  void Run(int64_t jc, int64_t ic0, int64_t ic1) const {
+    static thread_local std::vector<float> a_buf, b_buf, cb_buf;
+    const int mr = bl.mr, nr = bl.nr;
+    const int64_t n0 = jc * bl.nc;
+    const int64_t nb = std::min<int64_t>(bl.nc, p.n - n0);
+    const int64_t nb_pad = RoundUp(nb, nr);
+    const int64_t kc_max = std::min<int64_t>(bl.kc, std::max<int64_t>(p.k, 1));
+    float* bp = Scratch(&b_buf, kc_max * nb_pad);
+    float* ap = Scratch(&a_buf, kc_max * RoundUp(bl.mc, mr));
+    const float* col_bias = nullptr;
+    if (e.bias_kind == GemmBias::kPerColumn) {
+      float* cb = Scratch(&cb_buf, nb_pad);
+      memcpy(cb, e.bias + n0, sizeof(float) * nb);
+      for (int64_t j = nb; j < nb_pad; ++j) cb[j] = 0.0f;
+      col_bias = cb;
+    }
+    GemmMicroArgs args{};
+    args.alpha = p.alpha;
+    args.activation = static_cast<int>(e.activation);
+    args.act_lo = e.clip_lo;
+    args.act_hi = e.clip_hi;
+    args.leaky = e.leaky_alpha;
+    alignas(64) float tile[kMaxMr * kMaxNr];
+    float row_bias[kMaxMr];
+    int64_t k0 = 0;
+    do {
+      const int64_t kb = std::min<int64_t>(bl.kc, p.k - k0);
+      const bool first = k0 == 0, last = k0 + kb == p.k;
+      PackB(k0, kb, n0, nb, bp);
+      args.kc = kb;
+      args.c_scale = first ? p.beta : 1.0f;
+      args.load_c = !first || p.beta != 0.0f;
+      args.last = last;
+      for (int64_t ic = ic0; ic < ic1; ++ic) {
+        const int64_t m0 = ic * bl.mc;
+        const int64_t mb = std::min<int64_t>(bl.mc, p.m - m0);
+        PackA(m0, mb, k0, kb, ap);
+        for (int64_t ir = 0; ir < mb; ir += mr) {
+          const int64_t rows = std::min<int64_t>(mr, mb - ir);
+          const int64_t i0 = m0 + ir;
+          args.a = ap + ir * kb;
+          args.bias_row = nullptr;
+          if (last && e.bias_kind == GemmBias::kPerRow) {
+            for (int i = 0; i < mr; ++i) {
+              row_bias[i] = i < rows ? e.bias[i0 + i] : 0.0f;
+            }
+            args.bias_row = row_bias;
+          }
+          for (int64_t jr = 0; jr < nb; jr += nr) {
+            const int64_t cols = std::min<int64_t>(nr, nb - jr);
+            float* ct = c + i0 * p.ldc + n0 + jr;
+            args.b = bp + jr * kb;
+            args.bias_col = col_bias != nullptr ? col_bias + jr : nullptr;
+            if (rows == mr && cols == nr) {
+              args.c = ct;
+              args.ldc = p.ldc;
+              bl.micro(args);
+              continue;
+            }
+            if (args.load_c) {
+              for (int64_t i = 0; i < rows; ++i) {
+                memcpy(tile + i * nr, ct + i * p.ldc, sizeof(float) * cols);
+              }
+            }
+            args.c = tile;
+            args.ldc = nr;
+            bl.micro(args);
+            for (int64_t i = 0; i < rows; ++i) {
+              memcpy(ct + i * p.ldc, tile + i * nr, sizeof(float) * cols);
+            }
+          }
+        }
+        if (last && e.qdq != GemmQdq::kNone) Qdq(m0, mb, n0, nb);
+      }
+      k0 += kb;
+    } while (k0 < p.k);
+  }
+};
+
+}  // namespace
+
+void Gemm(const GemmParams& p, const float* a, const float* b, float* c,
+          const GemmEpilogue& e, engine::ThreadPool* pool, engine::Isa isa) {
+  if (p.m <= 0 || p.n <= 0) return;
+  const Driver d{p, a, b, c, e, BlockingFor(isa), isa};
+  const int64_t num_ic = (p.m + d.bl.mc - 1) / d.bl.mc;
+  const int64_t num_jc = (p.n + d.bl.nc - 1) / d.bl.nc;
+  const int64_t tasks = num_ic * num_jc;
+  const int threads = pool != nullptr ? pool->num_threads() : 1;
+  // Larger chunks share more packed B; enough chunks to balance threads.
+  const int64_t grain =
+      threads == 1 ? num_ic : std::max<int64_t>(1, tasks / (4 * threads));
+  engine::ParallelFor(pool, tasks, grain, [&d, num_ic](int64_t t0, int64_t t1) {
+    while (t0 < t1) {
+      const int64_t jc = t0 / num_ic;
+      const int64_t end = std::min(t1, (jc + 1) * num_ic);
+      d.Run(jc, t0 % num_ic, t0 % num_ic + (end - t0));
+      t0 = end;
+    }
+  });
+}
+
+}  // namespace quantsim::kernels
