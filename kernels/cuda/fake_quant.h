@@ -7,7 +7,10 @@
 //    reference per element (FakeQuantValue / QdqMaskValue with the QdqParam
 //    that QdqLayout::RunParamIndex assigns to element e, stochastic draw keyed
 //    on the linear index e; SteGradValue; RangeGradElement): y, mask and dx
-//    equal the CPU's bit for bit for every RoundingMode.
+//    equal the CPU's bit for bit for every RoundingMode, NaN payloads
+//    excepted: where the result is NaN (kHalfToEven of a NaN x), the device
+//    gives the canonical NaN 0x7fffffff (NVIDIA float units do not propagate
+//    payloads) and the CPU the quieted input NaN.
 //  * Pointers are device pointers (x, y, params, ...); `stream` is a
 //    cudaStream_t as void* (nullptr = default stream). Launchers only enqueue
 //    work: results are ready after Synchronize(stream) (device.h), which also
@@ -62,12 +65,12 @@ absl::Status SteBackward(const float* dy, const uint8_t* mask, int64_t n,
 //  * x, dy, dx, x_hat, dmin, dmax are device arrays; dx and x_hat may be null
 //    (not written); dx may alias dy. dmin / dmax: layout.axis floats.
 //  * Numerics: dx and x_hat equal the CPU kernel's bit for bit (every
-//    element is RangeGradElement). dmin / dmax are the CPU's expression of
-//    the per-channel double sums of the identical per-element terms, added
-//    in another (fixed) order: they are reproducible run to run, bit-equal to
-//    the CPU's whenever the double sums are exact, and otherwise within
-//    2 (m - 1) 2^-53 sum|term| per sum (m = elements per channel) before the
-//    final rounding to float.
+//    element is RangeGradElement; NaN payloads excepted, see above). dmin /
+//    dmax are the CPU's expression of the per-channel double sums of the
+//    identical per-element terms, added in another (fixed) order: they are
+//    reproducible run to run, bit-equal to the CPU's whenever the double sums
+//    are exact, and otherwise within 2 (m - 1) 2^-53 sum|term| per sum (m =
+//    elements per channel) before the final rounding to float.
 //  * Call it qualified (cuda::RangeLearnBackward): unqualified, argument-
 //    dependent lookup on QdqLayout also finds kernels::RangeLearnBackward.
 //  * Errors: the CPU front end's (ValidateRangeGradConfig,
