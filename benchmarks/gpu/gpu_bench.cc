@@ -1,5 +1,6 @@
 // GPU kernel benchmarks: device QDQ (per tensor / per channel, 16M and 64M
-// floats), range-learning backward, min/max and the 512-bin histogram, each
+// floats), range-learning backward, min/max and the 512-bucket (libpymo) and
+// 2048-bin (histc) histograms, each
 // with GB/s and, for the same size, the ratio to a device-to-device
 // cudaMemcpy measured in this binary ("vs_memcpy" = kernel GB/s / memcpy
 // GB/s; both count bytes read + written). Without a device (or in a build
@@ -19,6 +20,8 @@
 #include "benchmark/benchmark.h"
 #include "kernels/cpu/fake_quant/layout.h"
 #include "kernels/cpu/fake_quant/reference.h"
+#include "kernels/cpu/fake_quant_grad/range_learning_math.h"
+#include "kernels/cpu/stats/histogram.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/fake_quant.h"
 #include "kernels/cuda/stats.h"
@@ -54,7 +57,7 @@ Buffers* GetBuffers(int64_t n, benchmark::State& state) {
   auto p = DeviceBuffer::FromHost(params);
   auto mins = DeviceBuffer::Allocate(kChannels * sizeof(float));
   auto maxs = DeviceBuffer::Allocate(kChannels * sizeof(float));
-  auto counts = DeviceBuffer::Allocate(kHistogramBins * sizeof(uint64_t));
+  auto counts = DeviceBuffer::FromHost(std::vector<uint64_t>(2048, 0));
   for (const absl::Status& s :
        {x.status(), dy.status(), y.status(), mask.status(), p.status(),
         mins.status(), maxs.status(), counts.status()}) {
@@ -154,14 +157,14 @@ void BM_RangeGrad(benchmark::State& state) {
   const QdqLayout l = state.range(1) == 0
                           ? PerTensorLayout(n)
                           : QdqLayout{1, kChannels, n / kChannels, 1};
-  const int64_t np = l.NumParams();
-  RangeGradConfig rc;
-  rc.symmetric = true;
+  const std::vector<float> enc_min(l.axis, -2.5f), enc_max(l.axis, 2.5f);
+  const RangeGradConfig rc = V2RangeGradConfig(8, true);
+  // Reads x, dy; writes dx.
   Run(state, n, n * 12, [&] {
-    return RangeLearningBackward(b->x.as<float>(), b->dy.as<float>(), l,
-                                 b->params.as<QdqParam>(), nullptr, nullptr, np,
-                                 rc, b->y.as<float>(), b->mins.as<float>(),
-                                 b->maxs.as<float>());
+    return cuda::RangeLearnBackward(b->x.as<float>(), b->dy.as<float>(), l,
+                                    enc_min.data(), enc_max.data(), rc,
+                                    b->y.as<float>(), b->mins.as<float>(),
+                                    b->maxs.as<float>(), nullptr);
   });
 }
 
@@ -178,14 +181,27 @@ void BM_MinMax(benchmark::State& state) {
   });
 }
 
-void BM_Histogram512(benchmark::State& state) {
+// libpymo's 512 buckets over [-15, 15] (N(0,1) data, x3 range).
+void BM_HistogramRounded512(benchmark::State& state) {
   const int64_t n = state.range(0);
   Buffers* b = GetBuffers(n, state);
   if (b == nullptr) return;
-  const HistogramRange range{-15.0f, 30.0f / 512};  // N(0,1) data, x3 range
+  const RoundedBuckets bk = MakePymoBuckets(-15.0, 30.0 / 512, 512);
   Run(state, n, n * 4, [&] {
-    return Histogram512(b->x.as<float>(), n, range, b->counts.as<uint64_t>(),
-                        nullptr);
+    return HistogramRounded(b->x.as<float>(), n, bk, b->counts.as<uint64_t>(),
+                            nullptr);
+  });
+}
+
+// torch.histc-style 2048 bins over [-4, 4].
+void BM_HistogramLinear2048(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  Buffers* b = GetBuffers(n, state);
+  if (b == nullptr) return;
+  const LinearBins bins{-4.0f, 4.0f, 2048};
+  Run(state, n, n * 4, [&] {
+    return HistogramLinear(b->x.as<float>(), n, bins, b->counts.as<uint64_t>(),
+                           nullptr);
   });
 }
 
@@ -209,7 +225,8 @@ BENCHMARK(BM_MinMax)
     ->ArgsProduct({{k16M, k64M}, {0, 1}})
     ->ArgNames({"n", "per_channel"})
     ->UseRealTime();
-BENCHMARK(BM_Histogram512)->Arg(k16M)->Arg(k64M)->UseRealTime();
+BENCHMARK(BM_HistogramRounded512)->Arg(k16M)->Arg(k64M)->UseRealTime();
+BENCHMARK(BM_HistogramLinear2048)->Arg(k16M)->Arg(k64M)->UseRealTime();
 
 }  // namespace
 }  // namespace quantsim::kernels::cuda

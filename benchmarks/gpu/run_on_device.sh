@@ -3,7 +3,9 @@
 # dependencies, build the CUDA kernels, tests and benchmark with
 # --config=cuda, run the CUDA tests and the GPU benchmark, and write logs and
 # results under $OUT (or a fresh temporary folder). Exits non-zero if the
-# build or a test fails (the benchmark still runs after test failures).
+# build or a test fails, or if a device test skipped although nvidia-smi
+# sees a GPU (the benchmark still runs after test failures). The device
+# tests compare every kernel with the CPU kernels, bit for bit.
 #
 #   OUT=/tmp/gpu-results bash benchmarks/gpu/run_on_device.sh [benchmark args]
 set -uo pipefail
@@ -28,6 +30,17 @@ test_rc=${PIPESTATUS[0]}
 echo "test_rc=$test_rc" | tee -a "$out/summary.txt"
 grep -hE '^\[  (SKIPPED|FAILED) \]' "$out/test.log" | sort | uniq -c \
   | tee -a "$out/summary.txt" || true
+# On a GPU machine only CudaNoDevice.* may skip: a skipped device test there
+# means the probe failed and nothing was compared with the CPU kernels.
+if nvidia-smi >/dev/null 2>&1; then
+  unexpected=$(grep -hE '^\[  SKIPPED \] ' "$out/test.log" \
+    | grep -v -e 'CudaNoDevice\.' -e 'listed below' | sort -u)
+  if [[ -n "$unexpected" ]]; then
+    echo "device tests skipped on a GPU machine:" | tee -a "$out/summary.txt"
+    echo "$unexpected" | tee -a "$out/summary.txt"
+    test_rc=1
+  fi
+fi
 
 bazel run --config=cuda //benchmarks/gpu:gpu_bench -- \
   --benchmark_min_time=0.5 --benchmark_out="$out/gpu_bench.json" \

@@ -1,6 +1,10 @@
 #include "kernels/cuda/fake_quant.h"
 
+#include <vector>
+
 #include "absl/strings/str_format.h"
+#include "absl/types/span.h"
+#include "kernels/cpu/fake_quant_grad/fake_quant_grad_checked.h"
 #include "kernels/cuda/param_index.h"
 #include "kernels/cuda/raw.h"
 #include "kernels/cuda/status_util.h"
@@ -59,58 +63,51 @@ absl::Status SteBackward(const float* dy, const uint8_t* mask, int64_t n,
       raw::SteBackward(dy, mask, static_cast<uint64_t>(n), dx, stream), kWhat);
 }
 
-absl::Status RangeLearningBackward(const float* x, const float* dy,
-                                   const QdqLayout& layout,
-                                   const QdqParam* params, const float* enc_min,
-                                   const float* enc_max, int64_t num_params,
-                                   const RangeGradConfig& config, float* dx,
-                                   float* dmin, float* dmax, void* stream) {
-  constexpr absl::string_view kWhat = "cuda::RangeLearningBackward";
-  QS_CUDA_CHECK(CheckConfig(config.qdq, kWhat));
-  QS_CUDA_CHECK(CheckLayout(layout, num_params, kWhat));
-  const auto formula = static_cast<uint8_t>(config.formula);
-  if (formula > static_cast<uint8_t>(RangeGradFormula::kAimetV2)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s: unknown formula %d", kWhat, formula));
-  }
-  if (config.symmetric && config.formula == RangeGradFormula::kAimetV1 &&
-      config.qdq.qmax - config.qdq.qmin < 2.0f) {
+absl::Status RangeLearnBackward(const float* x, const float* dy,
+                                const QdqLayout& layout, const float* enc_min,
+                                const float* enc_max,
+                                const RangeGradConfig& config, float* dx,
+                                float* dmin, float* dmax, float* x_hat,
+                                void* stream) {
+  constexpr absl::string_view kWhat = "cuda::RangeLearnBackward";
+  if (layout.block != 1 || layout.vary_outer || layout.vary_inner) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: v1 symmetric needs N = qmax - qmin >= 2 (divides by floor(N/2))",
-        kWhat));
+        "%s: needs a per-tensor or per-channel layout (block 1, no "
+        "vary_outer/vary_inner), got block=%d vary_outer=%d vary_inner=%d",
+        kWhat, layout.block, layout.vary_outer, layout.vary_inner));
   }
-  const int64_t n = layout.NumElements();
-  if (num_params == 0) return absl::OkStatus();
-  QS_CUDA_CHECK(CheckPointer(params, "params", kWhat));
+  QS_CUDA_CHECK(CheckLayout(layout, layout.NumParams(), kWhat));
+  QS_CUDA_CHECK(ValidateRangeGradConfig(config));
+  const int64_t channels = layout.axis;
+  if (channels == 0) return absl::OkStatus();
+  QS_CUDA_CHECK(CheckPointer(enc_min, "enc_min", kWhat));
+  QS_CUDA_CHECK(CheckPointer(enc_max, "enc_max", kWhat));
+  QS_CUDA_CHECK(ValidateEncodingRanges(absl::MakeConstSpan(enc_min, channels),
+                                       absl::MakeConstSpan(enc_max, channels),
+                                       config));
   QS_CUDA_CHECK(CheckPointer(dmin, "dmin", kWhat));
   QS_CUDA_CHECK(CheckPointer(dmax, "dmax", kWhat));
-  if (!config.symmetric) {
-    QS_CUDA_CHECK(CheckPointer(enc_min, "enc_min", kWhat));
-    QS_CUDA_CHECK(CheckPointer(enc_max, "enc_max", kWhat));
-  }
-  if (n > 0) {
+  if (layout.NumElements() > 0) {
     QS_CUDA_CHECK(CheckPointer(x, "x", kWhat));
     QS_CUDA_CHECK(CheckPointer(dy, "dy", kWhat));
-    QS_CUDA_CHECK(CheckPointer(dx, "dx", kWhat));
   }
-  raw::RangeGradArgs a;
-  a.x = x;
-  a.dy = dy;
-  a.n = static_cast<uint32_t>(n);
-  if (n > 0) a.indexer = ParamIndexer::Make(layout);
-  a.vary_inner = layout.vary_inner;
-  a.inner = static_cast<uint32_t>(layout.inner);
-  a.params = params;
-  a.enc_min = enc_min;
-  a.enc_max = enc_max;
-  a.num_params = static_cast<uint32_t>(num_params);
-  a.config = config.qdq;
-  a.symmetric = config.symmetric;
-  a.formula = formula;
-  a.dx = dx;
-  a.dmin = dmin;
-  a.dmax = dmax;
-  return CudaStatus(raw::RangeLearningBackward(a, stream), kWhat);
+  std::vector<RangeGradGrid> grids(static_cast<size_t>(channels));
+  for (int64_t a = 0; a < channels; ++a) {
+    grids[a] = MakeRangeGradGrid(enc_min[a], enc_max[a], config);
+  }
+  raw::RangeGradArgs r;
+  r.x = x;
+  r.dy = dy;
+  r.outer = static_cast<uint32_t>(layout.outer);
+  r.axis = static_cast<uint32_t>(channels);
+  r.inner = static_cast<uint32_t>(layout.inner);
+  r.grids = grids.data();
+  r.half_even = config.rounding == RoundingMode::kHalfToEven;
+  r.dx = dx;
+  r.x_hat = x_hat;
+  r.dmin = dmin;
+  r.dmax = dmax;
+  return CudaStatus(raw::RangeLearnBackward(r, stream), kWhat);
 }
 
 }  // namespace quantsim::kernels::cuda

@@ -2,10 +2,15 @@
 // backward on the GPU.
 //
 // Contract:
-//  * Numerics: y and mask equal, bit for bit, the CPU scalar reference
-//    (kernels/cpu/fake_quant/reference.h: FakeQuantValue / QdqMaskValue of
-//    element e with the QdqParam the QdqLayout assigns to e, stochastic draw
-//    keyed on the linear index e), for every RoundingMode.
+//  * Numerics: these are the device twins of kernels::FakeQuantize,
+//    QdqSteBackward and RangeLearnBackward, and run those kernels' scalar
+//    reference per element (FakeQuantValue / QdqMaskValue with the QdqParam
+//    that QdqLayout::RunParamIndex assigns to element e, stochastic draw keyed
+//    on the linear index e; SteGradValue; RangeGradElement): y, mask and dx
+//    equal the CPU's bit for bit for every RoundingMode, NaN payloads
+//    excepted: where the result is NaN (kHalfToEven of a NaN x), the device
+//    gives the canonical NaN 0x7fffffff (NVIDIA float units do not propagate
+//    payloads) and the CPU the quieted input NaN.
 //  * Pointers are device pointers (x, y, params, ...); `stream` is a
 //    cudaStream_t as void* (nullptr = default stream). Launchers only enqueue
 //    work: results are ready after Synchronize(stream) (device.h), which also
@@ -25,6 +30,7 @@
 #include "absl/status/status.h"
 #include "kernels/cpu/fake_quant/layout.h"
 #include "kernels/cpu/fake_quant/reference.h"
+#include "kernels/cpu/fake_quant_grad/range_learning_math.h"
 
 namespace quantsim::kernels::cuda {
 
@@ -42,47 +48,40 @@ absl::Status FakeQuant(const float* x, const QdqLayout& layout,
                        const QdqConfig& config, float* y, uint8_t* mask,
                        void* stream = nullptr);
 
-// Straight-through estimator: dx = dy * mask (a float product, so NaN in dy
-// stays NaN where mask is 0, and dy * 0 keeps dy's sign).
+// Straight-through estimator, kernels::QdqSteBackward on the device:
+// dx = SteGradValue(dy, mask) = mask ? dy : +0 (a select: inf/NaN dy on
+// clipped elements give +0). dx may alias dy.
 absl::Status SteBackward(const float* dy, const uint8_t* mask, int64_t n,
                          float* dx, void* stream = nullptr);
 
-enum class RangeGradFormula : uint8_t {
-  kAimetV1 = 0,  // spec §3.3 (v1 LearnedGrid)
-  kAimetV2 = 1,  // spec §3.4 (v2 QuantDequantFunc)
-};
-
-struct RangeGradConfig {
-  QdqConfig qdq;  // grid and rounding of the forward pass; N = qmax - qmin
-  bool symmetric = false;
-  RangeGradFormula formula = RangeGradFormula::kAimetV2;
-};
-
-// Range-learning backward of y = FakeQuant(x) w.r.t. x and each parameter's
-// encoding (min, max), g = dy, per element (terms summed in double per
-// parameter; params as in FakeQuant):
-//   dx  = g * mask                         (exact, as SteBackward)
-//   G_s = sum g * ((q - z) - mask * x / s),   G_o = sum g * s * (1 - mask)
-// then, in double, with N = qmax - qmin:
-//   v1 asymmetric: dmin = -G_s/N + max N/(max-min)^2 G_o
-//                  dmax =  G_s/N - min N/(max-min)^2 G_o
-//   v1 symmetric:  dmax = G_s / floor(N/2),   dmin = -dmax
-//   v2 asymmetric: dmin = -G_s/N + G_o (1/s + min/(s^2 N))
-//                  dmax =  G_s/N - G_o min/(s^2 N)
-//   v2 symmetric:  dmin = -G_s/N,   dmax = G_s/N
-// enc_min / enc_max (device, num_params) are read only by the asymmetric
-// formulas and may be null for symmetric ones. dmin / dmax are device arrays
-// of num_params floats (overwritten). The sums use double atomics across
-// thread blocks, so their last double bits may vary run to run; the float
-// results practically never do. Allocates 16 * num_params bytes of stream-
-// ordered scratch (cudaMallocAsync).
-absl::Status RangeLearningBackward(const float* x, const float* dy,
-                                   const QdqLayout& layout,
-                                   const QdqParam* params, const float* enc_min,
-                                   const float* enc_max, int64_t num_params,
-                                   const RangeGradConfig& config, float* dx,
-                                   float* dmin, float* dmax,
-                                   void* stream = nullptr);
+// Range-learning backward, kernels::RangeLearnBackward on the device (formulas
+// and derivative cases: kernels/cpu/fake_quant_grad/range_learning_math.h).
+//  * layout: per tensor or per channel, block 1, no vary_outer / vary_inner
+//    (as the CPU kernel); elements and channels < 2^32.
+//  * enc_min / enc_max are HOST arrays of layout.axis floats: the per-channel
+//    grids are made on the host by MakeRangeGradGrid (the CPU's code) and
+//    copied to stream-ordered scratch (cudaMallocAsync, 48 bytes per channel
+//    plus 16 bytes per 16384 elements of each channel).
+//  * x, dy, dx, x_hat, dmin, dmax are device arrays; dx and x_hat may be null
+//    (not written); dx may alias dy. dmin / dmax: layout.axis floats.
+//  * Numerics: dx and x_hat equal the CPU kernel's bit for bit (every
+//    element is RangeGradElement; NaN payloads excepted, see above). dmin /
+//    dmax are the CPU's expression of the per-channel double sums of the
+//    identical per-element terms, added in another (fixed) order: they are
+//    reproducible run to run, bit-equal to the CPU's whenever the double sums
+//    are exact, and otherwise within 2 (m - 1) 2^-53 sum|term| per sum (m =
+//    elements per channel) before the final rounding to float.
+//  * Call it qualified (cuda::RangeLearnBackward): unqualified, argument-
+//    dependent lookup on QdqLayout also finds kernels::RangeLearnBackward.
+//  * Errors: the CPU front end's (ValidateRangeGradConfig,
+//    ValidateEncodingRanges), InvalidArgument for another layout or null
+//    pointers, plus the CUDA errors of the other launchers.
+absl::Status RangeLearnBackward(const float* x, const float* dy,
+                                const QdqLayout& layout, const float* enc_min,
+                                const float* enc_max,
+                                const RangeGradConfig& config, float* dx,
+                                float* dmin, float* dmax, float* x_hat,
+                                void* stream = nullptr);
 
 }  // namespace quantsim::kernels::cuda
 

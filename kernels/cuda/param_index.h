@@ -2,14 +2,13 @@
 //
 // Contract: ParamIndexer maps a linear element index e < 2^32 of a row-major
 // tensor viewed as QdqLayout [outer, axis, inner] (kernels/cpu/fake_quant/
-// layout.h) to the index of its QdqParam, with exactly QdqLayout's formula
-//     ((vary_outer ? o : 0) * AxisBlocks() + a / block) * (vary_inner ? inner :
-//     1)
-//         + (vary_inner ? i : 0).
-// QdqLayout's members are host-only, so this header re-states the formula with
-// QS_HOST_DEVICE functions and divides by invariant integers with a multiply
-// and a shift (FastDivmodU32) instead of a hardware divide per element. Tests
-// check it against QdqLayout::RunParamIndex on the host.
+// layout.h) to the index of its QdqParam. The parameter formula is not
+// re-stated here: it is QdqLayout::RunParamIndex itself (QS_HOST_DEVICE),
+//     param(e) = layout.RunParamIndex(o, a) + (vary_inner ? i : 0),
+// and this header only splits e into (o, a, i) = (e / inner / axis,
+// e / inner % axis, e % inner), dividing by the invariant inner and axis with
+// a multiply and a shift (FastDivmodU32) instead of a division per element.
+// Tests check it against a walk over QdqLayout on the host.
 #ifndef QUANTSIM_KERNELS_CUDA_PARAM_INDEX_H_
 #define QUANTSIM_KERNELS_CUDA_PARAM_INDEX_H_
 
@@ -56,26 +55,22 @@ struct FastDivmodU32 {
   }
 };
 
-// POD copy of a QdqLayout whose elements and parameters fit in 32 bits.
+// A QdqLayout whose elements and parameters fit in 32 bits, with the
+// divisions needed to locate an element.
 struct ParamIndexer {
+  QdqLayout layout;
   FastDivmodU32 inner_div;
   FastDivmodU32 axis_div;
-  FastDivmodU32 block_div;
-  uint32_t inner = 1;
-  uint32_t axis_blocks = 1;
-  bool vary_outer = false;
-  bool vary_inner = false;
 
-  // Requires a valid layout with NumElements() < 2^32 (checked by callers).
+  // Requires a valid layout with NumElements() < 2^32 (checked by callers);
+  // a layout with an empty dimension gets divisors of 1 (never used).
   static ParamIndexer Make(const QdqLayout& l) {
     ParamIndexer p;
-    p.inner_div = FastDivmodU32::Make(static_cast<uint32_t>(l.inner));
-    p.axis_div = FastDivmodU32::Make(static_cast<uint32_t>(l.axis));
-    p.block_div = FastDivmodU32::Make(static_cast<uint32_t>(l.block));
-    p.inner = static_cast<uint32_t>(l.inner);
-    p.axis_blocks = static_cast<uint32_t>(l.AxisBlocks());
-    p.vary_outer = l.vary_outer;
-    p.vary_inner = l.vary_inner;
+    p.layout = l;
+    p.inner_div =
+        FastDivmodU32::Make(l.inner > 0 ? static_cast<uint32_t>(l.inner) : 1u);
+    p.axis_div =
+        FastDivmodU32::Make(l.axis > 0 ? static_cast<uint32_t>(l.axis) : 1u);
     return p;
   }
 
@@ -84,14 +79,13 @@ struct ParamIndexer {
   QS_HOST_DEVICE uint32_t RowParamBase(uint32_t row) const {
     uint32_t o, a;
     axis_div.DivMod(row, &o, &a);
-    const uint32_t p = (vary_outer ? o : 0u) * axis_blocks + block_div.Div(a);
-    return vary_inner ? p * inner : p;
+    return static_cast<uint32_t>(layout.RunParamIndex(o, a));
   }
 
   QS_HOST_DEVICE uint32_t operator()(uint32_t e) const {
     uint32_t row, i;
     inner_div.DivMod(e, &row, &i);
-    return RowParamBase(row) + (vary_inner ? i : 0u);
+    return RowParamBase(row) + (layout.vary_inner ? i : 0u);
   }
 };
 

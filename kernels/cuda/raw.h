@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "kernels/cpu/fake_quant/reference.h"
+#include "kernels/cpu/fake_quant_grad/range_learning_math.h"
 #include "kernels/cuda/param_index.h"
 
 namespace quantsim::kernels::cuda::raw {
@@ -50,33 +51,32 @@ int FakeQuantLayout(const float* x, uint32_t n, const ParamIndexer& indexer,
 int SteBackward(const float* dy, const uint8_t* mask, uint64_t n, float* dx,
                 void* stream);
 
-// Range-learning backward (see fake_quant.h for the formulas).
+// Range-learning backward over a plain per-axis layout (block 1, no
+// vary_outer / vary_inner; see fake_quant.h).
 struct RangeGradArgs {
   const float* x = nullptr;
   const float* dy = nullptr;
-  uint32_t n = 0;
-  ParamIndexer indexer;
-  bool vary_inner = false;  // picks the column walk
+  uint32_t outer = 1;
+  uint32_t axis = 0;  // channels
   uint32_t inner = 1;
-  const QdqParam* params = nullptr;
-  const float* enc_min = nullptr;
-  const float* enc_max = nullptr;
-  uint32_t num_params = 0;
-  QdqConfig config;
-  bool symmetric = false;
-  int formula = 0;  // 0 = AIMET v1 (spec §3.3), 1 = v2 (§3.4)
-  float* dx = nullptr;
+  const RangeGradGrid* grids = nullptr;  // HOST array of `axis` grids
+  bool half_even = true;
+  float* dx = nullptr;     // nullable
+  float* x_hat = nullptr;  // nullable
   float* dmin = nullptr;
   float* dmax = nullptr;
 };
-int RangeLearningBackward(const RangeGradArgs& args, void* stream);
+int RangeLearnBackward(const RangeGradArgs& args, void* stream);
 
 // --- stats.cu ------------------------------------------------------------
 int MinMax(const float* x, uint32_t n, const ParamIndexer& indexer,
-           bool vary_inner, uint32_t inner, uint32_t num_params, float* mins,
-           float* maxs, void* stream);
-int Histogram512(const float* x, uint64_t n, float x_left0, float bucket,
-                 uint64_t* counts, uint64_t* num_dropped, void* stream);
+           uint32_t num_params, float* mins, float* maxs, void* stream);
+// Both ADD to counts[0, num) and *dropped (nullable).
+int HistogramRounded(const float* x, uint64_t n, float width, float offset,
+                     int32_t num, uint64_t* counts, uint64_t* dropped,
+                     void* stream);
+int HistogramLinear(const float* x, uint64_t n, float lo, float hi, int32_t num,
+                    uint64_t* counts, uint64_t* num_nan, void* stream);
 
 }  // namespace quantsim::kernels::cuda::raw
 

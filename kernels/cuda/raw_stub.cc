@@ -43,13 +43,17 @@ int FakeQuantLayout(const float*, uint32_t, const ParamIndexer&,
 int SteBackward(const float*, const uint8_t*, uint64_t, float*, void*) {
   return kNotBuilt;
 }
-int RangeLearningBackward(const RangeGradArgs&, void*) { return kNotBuilt; }
-int MinMax(const float*, uint32_t, const ParamIndexer&, bool, uint32_t,
-           uint32_t, float*, float*, void*) {
+int RangeLearnBackward(const RangeGradArgs&, void*) { return kNotBuilt; }
+int MinMax(const float*, uint32_t, const ParamIndexer&, uint32_t, float*,
+           float*, void*) {
   return kNotBuilt;
 }
-int Histogram512(const float*, uint64_t, float, float, uint64_t*, uint64_t*,
-                 void*) {
+int HistogramRounded(const float*, uint64_t, float, float, int32_t, uint64_t*,
+                     uint64_t*, void*) {
+  return kNotBuilt;
+}
+int HistogramLinear(const float*, uint64_t, float, float, int32_t, uint64_t*,
+                    uint64_t*, void*) {
   return kNotBuilt;
 }
 

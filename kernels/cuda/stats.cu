@@ -1,8 +1,16 @@
-// raw.h: min/max per parameter and the 512-bin histogram on the GPU.
+// raw.h: min/max per parameter and fixed-range histograms on the GPU.
+//
+// The per-element rules are the CPU's scalar reference
+// (kernels/cpu/stats/stats_reference.h), compiled for the device:
+// MinFold / MaxFold (NaN ignored, -0 < +0), RoundedBucketIndex (libpymo's
+// roundf(x / width - offset)) and LinearBinIndex (torch.histc). MinFold and
+// MaxFold are exact, commutative and associative, and histogram counts are
+// integer sums, so the results equal the CPU kernels' whatever the order in
+// which blocks run.
 #include <cuda_runtime.h>
 #include <stdint.h>
 
-#include "kernels/cpu/fake_quant/reference.h"
+#include "kernels/cpu/stats/stats_reference.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/param_index.h"
 #include "kernels/cuda/raw.h"
@@ -12,135 +20,149 @@ namespace quantsim::kernels::cuda::raw {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int kBins = 512;
 
-// Order-preserving map float -> uint32 (total order, -0 < +0), so atomicMin/
-// atomicMax on the keys give an exact, order-independent min/max.
-__device__ __forceinline__ uint32_t OrderedKey(float v) {
-  const uint32_t b = __float_as_uint(v);
-  return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
-}
-__device__ __forceinline__ float FromOrderedKey(uint32_t k) {
-  return __uint_as_float((k & 0x80000000u) ? (k & 0x7fffffffu) : ~k);
-}
-constexpr uint32_t kKeyPlusInf = 0xff800000u;   // OrderedKey(+inf)
-constexpr uint32_t kKeyMinusInf = 0x007fffffu;  // OrderedKey(-inf)
-
-// NaN is skipped; a parameter with no non-NaN element gets min = +inf,
-// max = -inf.
-struct MinMaxOp {
-  struct Acc {
-    uint32_t lo;
-    uint32_t hi;
-  };
-  const float* x;
-  uint32_t* lo_keys;
-  uint32_t* hi_keys;
-
-  __device__ Acc Identity() const { return Acc{kKeyPlusInf, kKeyMinusInf}; }
-  __device__ void Add(Acc& a, uint32_t e, uint32_t) const {
-    const float v = x[e];
-    if (v != v) return;
-    const uint32_t k = OrderedKey(v);
-    a.lo = k < a.lo ? k : a.lo;
-    a.hi = k > a.hi ? k : a.hi;
+// *addr = fold(v, *addr) atomically (compare-and-swap loop).
+template <typename Fold>
+__device__ void AtomicFold(float* addr, float v, Fold fold) {
+  unsigned* u = reinterpret_cast<unsigned*>(addr);
+  unsigned old = *reinterpret_cast<volatile unsigned*>(u);
+  while (true) {
+    const unsigned want = FloatBits(fold(v, BitsFloat(old)));
+    if (want == old) return;
+    const unsigned seen = atomicCAS(u, old, want);
+    if (seen == old) return;
+    old = seen;
   }
-  __device__ Acc Combine(const Acc& a, const Acc& b) const {
-    return Acc{a.lo < b.lo ? a.lo : b.lo, a.hi > b.hi ? a.hi : b.hi};
+}
+
+struct MinFn {
+  __device__ float operator()(float x, float acc) const {
+    return MinFold(x, acc);
   }
-  __device__ void Flush(const Acc& a, uint32_t p) const {
-    atomicMin(&lo_keys[p], a.lo);
-    atomicMax(&hi_keys[p], a.hi);
+};
+struct MaxFn {
+  __device__ float operator()(float x, float acc) const {
+    return MaxFold(x, acc);
   }
 };
 
-__global__ void InitKeysKernel(uint32_t* lo, uint32_t* hi, uint32_t count) {
+// A parameter with no non-NaN element keeps min = +inf, max = -inf.
+struct MinMaxOp {
+  struct Acc {
+    float lo;
+    float hi;
+  };
+  const float* x;
+  float* mins;
+  float* maxs;
+
+  __device__ Acc Identity() const { return Acc{INFINITY, -INFINITY}; }
+  __device__ void Add(Acc& a, uint32_t e, uint32_t) const {
+    const float v = x[e];
+    a.lo = MinFold(v, a.lo);
+    a.hi = MaxFold(v, a.hi);
+  }
+  __device__ Acc Combine(const Acc& a, const Acc& b) const {
+    return Acc{MinFold(b.lo, a.lo), MaxFold(b.hi, a.hi)};
+  }
+  __device__ void Flush(const Acc& a, uint32_t p) const {
+    AtomicFold(&mins[p], a.lo, MinFn{});
+    AtomicFold(&maxs[p], a.hi, MaxFn{});
+  }
+};
+
+__global__ void InitMinMaxKernel(float* lo, float* hi, uint32_t count) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i < count) {
-    lo[i] = kKeyPlusInf;
-    hi[i] = kKeyMinusInf;
+    lo[i] = INFINITY;
+    hi[i] = -INFINITY;
   }
 }
 
-__global__ void DecodeKeysKernel(uint32_t* lo, uint32_t* hi, uint32_t count) {
-  const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < count) {
-    reinterpret_cast<float*>(lo)[i] = FromOrderedKey(lo[i]);
-    reinterpret_cast<float*>(hi)[i] = FromOrderedKey(hi[i]);
+struct RoundedBin {
+  float width;
+  float offset;
+  int32_t num;
+  __device__ int32_t operator()(float x) const {
+    return RoundedBucketIndex(x, width, offset, num);
   }
-}
+};
 
-// libpymo-style histogram (spec §2.2), in float like libpymo's float
-// instantiation: idx = round_half_away((x - x_left0) / bucket); idx outside
-// [0, 511] or NaN is dropped (counted in *dropped). One shared-memory
-// sub-histogram per block, merged with global atomics.
+struct LinearBin {
+  float lo;
+  float hi;
+  int32_t num;
+  __device__ int32_t operator()(float x) const {
+    return LinearBinIndex(x, lo, hi, num);
+  }
+};
+
+// One shared-memory uint32 histogram of num + 1 slots per block (slot num:
+// dropped), added to the global uint64 counts when the block is done. A
+// block sees at most n / gridDim.x elements, far below 2^32.
+template <class Bin>
 __global__ void __launch_bounds__(kThreads)
-    HistogramKernel(const float* __restrict__ x, uint64_t n, float x_left0,
-                    float bucket, unsigned long long* __restrict__ counts,
+    HistogramKernel(const float* __restrict__ x, uint64_t n, Bin bin,
+                    unsigned long long* __restrict__ counts,
                     unsigned long long* __restrict__ dropped) {
-  __shared__ uint32_t hist[kBins];
-  for (int i = threadIdx.x; i < kBins; i += kThreads) hist[i] = 0;
+  extern __shared__ uint32_t hist[];
+  const int32_t slots = bin.num + 1;
+  for (int32_t i = threadIdx.x; i < slots; i += kThreads) hist[i] = 0;
   __syncthreads();
-  unsigned long long drop = 0;
   const uint64_t stride = static_cast<uint64_t>(gridDim.x) * kThreads;
   for (uint64_t e = static_cast<uint64_t>(blockIdx.x) * kThreads + threadIdx.x;
        e < n; e += stride) {
-    const float r = RoundHalfAway((x[e] - x_left0) / bucket);
-    if (r >= 0.0f && r <= static_cast<float>(kBins - 1)) {
-      atomicAdd(&hist[static_cast<int>(r)], 1u);
-    } else {
-      ++drop;
-    }
+    atomicAdd(&hist[bin(x[e])], 1u);
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < kBins; i += kThreads) {
+  for (int32_t i = threadIdx.x; i < bin.num; i += kThreads) {
     if (hist[i] != 0) atomicAdd(&counts[i], hist[i]);
   }
-  if (dropped != nullptr) {
-    for (int off = 16; off > 0; off >>= 1) {
-      drop += __shfl_down_sync(0xffffffffu, drop, off);
-    }
-    if ((threadIdx.x & 31) == 0 && drop != 0) atomicAdd(dropped, drop);
+  if (threadIdx.x == 0 && dropped != nullptr && hist[bin.num] != 0) {
+    atomicAdd(dropped, hist[bin.num]);
   }
+}
+
+template <class Bin>
+int LaunchHistogram(const float* x, uint64_t n, Bin bin, uint64_t* counts,
+                    uint64_t* dropped, void* stream) {
+  if (n == 0) return cudaSuccess;
+  int sms = 0;
+  cudaError_t e = SmCount(&sms);
+  if (e != cudaSuccess) return e;
+  const size_t shared = sizeof(uint32_t) * (static_cast<size_t>(bin.num) + 1);
+  HistogramKernel<Bin>
+      <<<GridFor(n, kThreads, sms, 8), kThreads, shared, AsStream(stream)>>>(
+          x, n, bin, reinterpret_cast<unsigned long long*>(counts),
+          reinterpret_cast<unsigned long long*>(dropped));
+  return cudaGetLastError();
 }
 
 }  // namespace
 
 int MinMax(const float* x, uint32_t n, const ParamIndexer& indexer,
-           bool vary_inner, uint32_t inner, uint32_t num_params, float* mins,
-           float* maxs, void* stream) {
+           uint32_t num_params, float* mins, float* maxs, void* stream) {
   int sms = 0;
-  cudaError_t e = SmCount(&sms);
+  cudaError_t e = SmCount(&sms);  // where "no device" surfaces
   if (e != cudaSuccess) return e;
   const cudaStream_t s = AsStream(stream);
-  uint32_t* lo = reinterpret_cast<uint32_t*>(mins);
-  uint32_t* hi = reinterpret_cast<uint32_t*>(maxs);
-  const unsigned pblocks = (num_params + kThreads - 1) / kThreads;
-  InitKeysKernel<<<pblocks, kThreads, 0, s>>>(lo, hi, num_params);
+  InitMinMaxKernel<<<(num_params + kThreads - 1) / kThreads, kThreads, 0, s>>>(
+      mins, maxs, num_params);
   e = cudaGetLastError();
   if (e != cudaSuccess) return e;
-  e = LaunchWalk(n, indexer, vary_inner, inner, MinMaxOp{x, lo, hi}, s);
-  if (e != cudaSuccess) return e;
-  DecodeKeysKernel<<<pblocks, kThreads, 0, s>>>(lo, hi, num_params);
-  return cudaGetLastError();
+  return LaunchWalk(n, indexer, MinMaxOp{x, mins, maxs}, s);
 }
 
-int Histogram512(const float* x, uint64_t n, float x_left0, float bucket,
-                 uint64_t* counts, uint64_t* num_dropped, void* stream) {
-  int sms = 0;
-  cudaError_t e = SmCount(&sms);
-  if (e != cudaSuccess) return e;
-  const cudaStream_t s = AsStream(stream);
-  e = cudaMemsetAsync(counts, 0, sizeof(uint64_t) * kBins, s);
-  if (e == cudaSuccess && num_dropped != nullptr) {
-    e = cudaMemsetAsync(num_dropped, 0, sizeof(uint64_t), s);
-  }
-  if (e != cudaSuccess) return e;
-  if (n == 0) return cudaSuccess;
-  HistogramKernel<<<GridFor(n, kThreads, sms, 8), kThreads, 0, s>>>(
-      x, n, x_left0, bucket, reinterpret_cast<unsigned long long*>(counts),
-      reinterpret_cast<unsigned long long*>(num_dropped));
-  return cudaGetLastError();
+int HistogramRounded(const float* x, uint64_t n, float width, float offset,
+                     int32_t num, uint64_t* counts, uint64_t* dropped,
+                     void* stream) {
+  return LaunchHistogram(x, n, RoundedBin{width, offset, num}, counts, dropped,
+                         stream);
+}
+
+int HistogramLinear(const float* x, uint64_t n, float lo, float hi, int32_t num,
+                    uint64_t* counts, uint64_t* num_nan, void* stream) {
+  return LaunchHistogram(x, n, LinearBin{lo, hi, num}, counts, num_nan, stream);
 }
 
 }  // namespace quantsim::kernels::cuda::raw

@@ -1,20 +1,24 @@
 // quantsim CUDA kernels: calibration statistics on the GPU.
 //
 // Contract (pointers are device pointers, `stream` a cudaStream_t as void*;
-// launchers only enqueue, see device.h; errors as in fake_quant.h):
-//  * MinMax: exact min and max of the elements of each parameter of a
-//    QdqLayout (per tensor: PerTensorLayout(n); per channel: the layout of
-//    that axis). NaN is ignored; -0 orders below +0 (so a channel holding
-//    both has min -0, max +0); a parameter with no non-NaN element gets
-//    min = +inf, max = -inf.
-//  * Histogram512: libpymo's fixed-range 512-bin histogram (spec §2.2),
-//    computed in float arithmetic exactly like this scalar loop:
-//        float t = (x - x_left0) / bucket;           // IEEE float divide
-//        float r = RoundHalfAway(t);                 // reference.h (= roundf)
-//        if (r >= 0.0f && r <= 511.0f) ++counts[(int)r]; else ++dropped;
-//    so NaN and values outside [x_left0 - bucket/2, x_left0 + 511.5 bucket)
-//    are dropped (counted in *num_dropped when it is not null); counts are
-//    overwritten, not accumulated. The total for probabilities is n.
+// launchers only enqueue, see device.h; errors as in fake_quant.h). Each
+// function is the device twin of a CPU kernel in kernels/cpu/stats and uses
+// that kernel's scalar reference (stats_reference.h) per element, so the
+// results are equal, bit for bit:
+//  * MinMax: min and max of the elements of each parameter of a QdqLayout
+//    (per tensor: PerTensorLayout(n) = kernels::MinMax; per channel: that
+//    axis's layout = kernels::MinMaxPerChannel; blockwise layouts too), by
+//    MinFold / MaxFold: NaN ignored, +-inf included, -0 orders below +0; a
+//    parameter with no non-NaN element gets min = +inf, max = -inf.
+//  * HistogramRounded: kernels::HistogramRounded (libpymo GetHistogram_cpu,
+//    RoundedBucketIndex; buckets usually from kernels::MakePymoBuckets).
+//  * HistogramLinear: kernels::HistogramLinear (torch.histc + AIMET v2's
+//    clipping, LinearBinIndex).
+//  Histograms ADD to counts[0, num) (device uint64; zero them for a fresh
+//  histogram) and to *num_dropped / *num_nan (device uint64, nullable), as
+//  the CPU kernels do; arguments are validated by the CPU's
+//  ValidateRoundedBuckets / ValidateLinearBins, and at most
+//  kMaxDeviceHistogramBins bins are supported (shared-memory histograms).
 #ifndef QUANTSIM_KERNELS_CUDA_STATS_H_
 #define QUANTSIM_KERNELS_CUDA_STATS_H_
 
@@ -22,6 +26,7 @@
 
 #include "absl/status/status.h"
 #include "kernels/cpu/fake_quant/layout.h"
+#include "kernels/cpu/stats/histogram.h"
 
 namespace quantsim::kernels::cuda {
 
@@ -29,18 +34,15 @@ namespace quantsim::kernels::cuda {
 absl::Status MinMax(const float* x, const QdqLayout& layout, float* mins,
                     float* maxs, void* stream = nullptr);
 
-inline constexpr int kHistogramBins = 512;
+inline constexpr int32_t kMaxDeviceHistogramBins = 8192;
 
-struct HistogramRange {
-  float x_left0 = 0.0f;  // left edge xLeft[0] of bin 0 (bin 0 is centred on it)
-  float bucket = 1.0f;   // bin width, finite and > 0
-};
+absl::Status HistogramRounded(const float* x, int64_t n,
+                              const RoundedBuckets& buckets, uint64_t* counts,
+                              uint64_t* num_dropped, void* stream = nullptr);
 
-// counts: device array of kHistogramBins uint64; num_dropped: device uint64
-// or nullptr.
-absl::Status Histogram512(const float* x, int64_t n,
-                          const HistogramRange& range, uint64_t* counts,
-                          uint64_t* num_dropped, void* stream = nullptr);
+absl::Status HistogramLinear(const float* x, int64_t n, const LinearBins& bins,
+                             uint64_t* counts, uint64_t* num_nan,
+                             void* stream = nullptr);
 
 }  // namespace quantsim::kernels::cuda
 

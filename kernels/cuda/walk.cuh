@@ -9,6 +9,9 @@
 //     __device__ Acc Combine(const Acc&, const Acc&) const;
 //     __device__ void Flush(const Acc&, uint32_t p) const;  // atomics
 //   };
+// The result must not depend on the order of Add / Combine / Flush (exact,
+// commutative and associative folds such as MinFold / MaxFold); the walk
+// fixes no order across blocks.
 // Each thread accumulates in registers over a run of elements sharing one
 // parameter and flushes when the parameter changes, so atomics are rare:
 //  * RowWalk (vary_inner == false): block b covers the contiguous span
@@ -94,9 +97,11 @@ __global__ void __launch_bounds__(kWalkThreads)
 
 // Runs `op` over n elements (none when n == 0) laid out as described by `ix`.
 template <class Op>
-cudaError_t LaunchWalk(uint32_t n, const ParamIndexer& ix, bool vary_inner,
-                       uint32_t inner, const Op& op, cudaStream_t stream) {
+cudaError_t LaunchWalk(uint32_t n, const ParamIndexer& ix, const Op& op,
+                       cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
+  const bool vary_inner = ix.layout.vary_inner;
+  const uint32_t inner = static_cast<uint32_t>(ix.layout.inner);
   if (!vary_inner) {
     const unsigned blocks = (n + kRowSpan - 1) / kRowSpan;
     RowWalkKernel<Op><<<blocks, kWalkThreads, 0, stream>>>(n, ix, op);

@@ -17,10 +17,13 @@
 //   ONNX blockwise (scale shaped like x with dim d divided by B):
 //                         vary_outer=true, vary_inner=true
 // A last block may be shorter than `block` (ONNX allows it).
+// The methods are QS_HOST_DEVICE: the CUDA kernels index with this very code.
 #ifndef QUANTSIM_KERNELS_CPU_FAKE_QUANT_LAYOUT_H_
 #define QUANTSIM_KERNELS_CPU_FAKE_QUANT_LAYOUT_H_
 
 #include <stdint.h>
+
+#include "kernels/cpu/fake_quant/reference.h"  // QS_HOST_DEVICE
 
 namespace quantsim::kernels {
 
@@ -32,20 +35,22 @@ struct QdqLayout {
   bool vary_outer = false;
   bool vary_inner = false;
 
-  int64_t NumElements() const { return outer * axis * inner; }
-  int64_t AxisBlocks() const { return (axis + block - 1) / block; }
-  int64_t NumParams() const {
+  QS_HOST_DEVICE int64_t NumElements() const { return outer * axis * inner; }
+  QS_HOST_DEVICE int64_t AxisBlocks() const {
+    return (axis + block - 1) / block;
+  }
+  QS_HOST_DEVICE int64_t NumParams() const {
     return (vary_outer ? outer : 1) * AxisBlocks() * (vary_inner ? inner : 1);
   }
   // Parameter index of the run of `inner` elements at (o, a); add i when
   // vary_inner.
-  int64_t RunParamIndex(int64_t o, int64_t a) const {
+  QS_HOST_DEVICE int64_t RunParamIndex(int64_t o, int64_t a) const {
     return ((vary_outer ? o : 0) * AxisBlocks() + a / block) *
            (vary_inner ? inner : 1);
   }
 };
 
-inline QdqLayout PerTensorLayout(int64_t n) {
+QS_HOST_DEVICE inline QdqLayout PerTensorLayout(int64_t n) {
   QdqLayout l;
   l.inner = n;
   return l;

@@ -72,6 +72,14 @@ struct RangeGradConfig {
   RoundingMode rounding = RoundingMode::kHalfToEven;
 };
 
+// Scalar reference of the STE backward of one element (ste_backward.h):
+// dx = mask ? dy : +0 (a select, so inf/NaN dy on clipped elements give 0).
+// Here, beside the other device-usable element rules, so that the CUDA
+// kernels (kernels/cuda) call this very function.
+QS_HOST_DEVICE inline float SteGradValue(float dy, uint8_t mask) {
+  return mask != 0 ? dy : 0.0f;
+}
+
 // v1 defaults: half away from zero, as libpymo.
 RangeGradConfig AimetV1RangeGradConfig(int bitwidth, bool symmetric,
                                        bool strict_symmetric = false);
@@ -111,10 +119,12 @@ struct RangeGradSums {
 };
 
 // Scalar reference of one element: writes dx and x_hat (each nullable) and
-// adds its terms to *sums. Every SIMD variant matches it bit for bit.
-inline void RangeGradElement(float x, float g, const RangeGradGrid& p,
-                             bool half_even, float* dx, float* x_hat,
-                             RangeGradSums* sums) {
+// adds its terms to *sums. Every SIMD variant and the CUDA kernel match it
+// bit for bit (the CUDA kernel calls it).
+QS_HOST_DEVICE inline void RangeGradElement(float x, float g,
+                                            const RangeGradGrid& p,
+                                            bool half_even, float* dx,
+                                            float* x_hat, RangeGradSums* sums) {
   const float u = x / p.scale;
   const float rnd = half_even ? RoundHalfToEven(u) : RoundHalfAway(u);
   const float r = rnd - p.offset;

@@ -20,16 +20,15 @@
 #include "engine/thread_pool.h"
 #include "kernels/cpu/fake_quant/layout.h"
 #include "kernels/cpu/fake_quant/reference.h"
+#include "kernels/cpu/fake_quant_grad/range_learning_math.h"
 
 namespace quantsim::kernels {
 
 // Elements per ParallelFor chunk of the elementwise STE kernels.
 inline constexpr int64_t kSteGrain = 32768;
 
-// Scalar reference of one element.
-inline float SteGradValue(float dy, uint8_t mask) {
-  return mask != 0 ? dy : 0.0f;
-}
+// The scalar reference of one element, SteGradValue(dy, mask), lives in
+// range_learning_math.h (shared with the CUDA kernels).
 
 // dx = mask ? dy : 0 over n elements. dx may alias dy.
 void QdqSteBackward(const float* dy, const uint8_t* mask, float* dx, int64_t n,

@@ -3,7 +3,8 @@
 // This header is the numerics contract of kernels/cpu/stats: the SIMD bodies
 // (stats_kernel_impl.h) perform the same IEEE float operations in the same
 // order, and tests compare every arch with these functions. Include it only
-// from baseline-ISA translation units (never from stats_<arch>.cc).
+// from baseline-ISA translation units (never from stats_<arch>.cc). The
+// functions are QS_HOST_DEVICE: the CUDA kernels (kernels/cuda) call them.
 //
 // Min/max: NaN is ignored; +-inf is a value like any other; -0 orders below
 // +0 (so min(+0, -0) = -0 and max(+0, -0) = +0). With these rules min and max
@@ -27,44 +28,46 @@
 
 namespace quantsim::kernels {
 
-inline uint32_t FloatBits(float v) {
+QS_HOST_DEVICE inline uint32_t FloatBits(float v) {
   uint32_t b;
   memcpy(&b, &v, sizeof(b));
   return b;
 }
-inline float BitsFloat(uint32_t b) {
+QS_HOST_DEVICE inline float BitsFloat(uint32_t b) {
   float v;
   memcpy(&v, &b, sizeof(v));
   return v;
 }
 
 // Folds x into a running minimum acc (acc is never NaN).
-inline float MinFold(float x, float acc) {
+QS_HOST_DEVICE inline float MinFold(float x, float acc) {
   if (x < acc) return x;
   if (x == acc) return BitsFloat(FloatBits(x) | FloatBits(acc));  // -0 wins
   return acc;
 }
 
 // Folds x into a running maximum acc (acc is never NaN).
-inline float MaxFold(float x, float acc) {
+QS_HOST_DEVICE inline float MaxFold(float x, float acc) {
   if (x > acc) return x;
   if (x == acc) return BitsFloat(FloatBits(x) & FloatBits(acc));  // +0 wins
   return acc;
 }
 
-inline bool IsNanF(float x) { return x != x; }
-inline bool IsInfF(float x) { return fabsf(x) == INFINITY; }
-inline bool IsFiniteF(float x) { return fabsf(x) < INFINITY; }
+QS_HOST_DEVICE inline bool IsNanF(float x) { return x != x; }
+QS_HOST_DEVICE inline bool IsInfF(float x) { return fabsf(x) == INFINITY; }
+QS_HOST_DEVICE inline bool IsFiniteF(float x) { return fabsf(x) < INFINITY; }
 
-inline int32_t RoundedBucketIndex(float x, float width, float offset,
-                                  int32_t num_buckets) {
+QS_HOST_DEVICE inline int32_t RoundedBucketIndex(float x, float width,
+                                                 float offset,
+                                                 int32_t num_buckets) {
   const float r = RoundHalfAway(x / width - offset);
   return (r >= 0.0f && r < static_cast<float>(num_buckets))
              ? static_cast<int32_t>(r)
              : num_buckets;
 }
 
-inline int32_t LinearBinIndex(float x, float lo, float hi, int32_t num_bins) {
+QS_HOST_DEVICE inline int32_t LinearBinIndex(float x, float lo, float hi,
+                                             int32_t num_bins) {
   if (IsNanF(x)) return num_bins;
   if (x < lo) return 0;
   if (x > hi) return num_bins - 1;

@@ -1,8 +1,11 @@
 // Test helpers for tests/kernels/cuda: skip without a device, status
-// assertions, host<->device copies and the CPU oracle over a QdqLayout.
+// assertions, host<->device copies, bit-pattern comparison and test data.
+// The oracles are the CPU kernels themselves (kernels/cpu/...), called by
+// each test.
 #ifndef QUANTSIM_TESTS_KERNELS_CUDA_CUDA_TEST_UTIL_H_
 #define QUANTSIM_TESTS_KERNELS_CUDA_CUDA_TEST_UTIL_H_
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -61,6 +64,28 @@ inline uint32_t Bits(float v) {
   uint32_t b;
   memcpy(&b, &v, sizeof(b));
   return b;
+}
+
+// Number of elements whose bit patterns differ (reports the first few).
+// The one exception: a NaN matches any NaN. NVIDIA GPUs return the canonical
+// NaN 0x7fffffff from every float operation with a NaN operand, while x86
+// (every Isa of the CPU kernels) propagates the operand's payload and sign,
+// so e.g. FakeQuant(NaN) with kHalfToEven is 0x7fffffff on the device and
+// the quieted input NaN on the CPU.
+inline int64_t CountBitMismatches(const std::vector<float>& got,
+                                  const std::vector<float>& want,
+                                  const char* what) {
+  EXPECT_EQ(got.size(), want.size()) << what;
+  int64_t bad = 0;
+  for (size_t e = 0; e < got.size() && e < want.size(); ++e) {
+    if (isnan(got[e]) && isnan(want[e])) continue;
+    if (Bits(got[e]) != Bits(want[e]) && ++bad <= 5) {
+      ADD_FAILURE() << what << "[" << e << "] = " << got[e] << " (0x"
+                    << std::hex << Bits(got[e]) << "), CPU kernel gives "
+                    << want[e] << " (0x" << Bits(want[e]) << std::dec << ")";
+    }
+  }
+  return bad;
 }
 
 // Calls f(e, param_index) for every element, in order, with QdqLayout's own

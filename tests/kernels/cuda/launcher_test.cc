@@ -94,26 +94,72 @@ TEST(CudaValidation, LayoutLaunchersRejectBadLayouts) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(MinMax(kFakeF, l, nullptr, kFakeF).code(),
             StatusCode::kInvalidArgument);
-  RangeGradConfig rg;  // asymmetric: needs enc_min/enc_max
-  EXPECT_EQ(RangeLearningBackward(kFakeF, kFakeF, l, kFakeP, nullptr, kFakeF, 3,
-                                  rg, kFakeF, kFakeF, kFakeF)
-                .code(),
-            StatusCode::kInvalidArgument);
-  rg.formula = static_cast<RangeGradFormula>(9);
-  EXPECT_EQ(RangeLearningBackward(kFakeF, kFakeF, l, kFakeP, kFakeF, kFakeF, 3,
-                                  rg, kFakeF, kFakeF, kFakeF)
-                .code(),
-            StatusCode::kInvalidArgument);
-  for (float bucket : {0.0f, -1.0f, NAN, INFINITY}) {
-    EXPECT_EQ(
-        Histogram512(kFakeF, 4, HistogramRange{0.0f, bucket}, kFakeU, nullptr)
-            .code(),
-        StatusCode::kInvalidArgument);
+  for (float width : {0.0f, -1.0f, NAN, INFINITY}) {
+    EXPECT_EQ(HistogramRounded(kFakeF, 4, RoundedBuckets{width, 0.0f, 512},
+                               kFakeU, nullptr)
+                  .code(),
+              StatusCode::kInvalidArgument)
+        << width;
   }
+  EXPECT_EQ(HistogramRounded(kFakeF, 4, RoundedBuckets{1.0f, 0.0f, 0}, kFakeU,
+                             nullptr)
+                .code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(
-      Histogram512(kFakeF, 4, HistogramRange{0.0f, 1.0f}, nullptr, nullptr)
+      HistogramRounded(kFakeF, 4, RoundedBuckets{}, nullptr, nullptr).code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      HistogramRounded(kFakeF, 4,
+                       RoundedBuckets{1.0f, 0.0f, kMaxDeviceHistogramBins + 1},
+                       kFakeU, nullptr)
+          .code(),
+      StatusCode::kUnimplemented);
+  EXPECT_EQ(
+      HistogramLinear(kFakeF, 4, LinearBins{1.0f, 1.0f, 2048}, kFakeU, nullptr)
           .code(),
       StatusCode::kInvalidArgument);
+  EXPECT_EQ(HistogramLinear(nullptr, 4, LinearBins{}, kFakeU, nullptr).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(CudaValidation, RangeLearnBackwardRejectsWhatTheCpuKernelRejects) {
+  const QdqLayout l{2, 3, 4, 1, false, false};  // 3 channels
+  const std::vector<float> mn = {-1.0f, -2.0f, -0.5f};
+  const std::vector<float> mx = {1.0f, 2.0f, 0.5f};
+  const RangeGradConfig rc = V2RangeGradConfig(8, false);
+  auto call = [&](const QdqLayout& layout, const float* enc_min,
+                  const float* enc_max, const RangeGradConfig& c) {
+    return cuda::RangeLearnBackward(kFakeF, kFakeF, layout, enc_min, enc_max, c,
+                                    kFakeF, kFakeF, kFakeF, nullptr)
+        .code();
+  };
+  EXPECT_EQ(call(l, nullptr, mx.data(), rc), StatusCode::kInvalidArgument);
+  EXPECT_EQ(call(l, mn.data(), nullptr, rc), StatusCode::kInvalidArgument);
+  // Blockwise / vary_* layouts: the CPU kernel has none either.
+  EXPECT_EQ(call(QdqLayout{2, 4, 4, 2, false, false}, mn.data(), mx.data(), rc),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(call(QdqLayout{8, 1, 3, 1, false, true}, mn.data(), mx.data(), rc),
+            StatusCode::kInvalidArgument);
+  RangeGradConfig bad_bits = rc;
+  bad_bits.bitwidth = 1;
+  EXPECT_EQ(call(l, mn.data(), mx.data(), bad_bits),
+            StatusCode::kInvalidArgument);
+  const std::vector<float> swapped = {1.0f, -2.0f, -0.5f};  // min > max
+  EXPECT_EQ(call(l, swapped.data(), mx.data(), rc),
+            StatusCode::kInvalidArgument);
+  const std::vector<float> neg_max = {-1.0f, -1.0f, -1.0f};
+  EXPECT_EQ(call(l, std::vector<float>(3, -2.0f).data(), neg_max.data(),
+                 AimetV1RangeGradConfig(8, true)),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(cuda::RangeLearnBackward(kFakeF, kFakeF, l, mn.data(), mx.data(),
+                                     rc, kFakeF, nullptr, kFakeF, nullptr)
+                .code(),
+            StatusCode::kInvalidArgument);
+  // No channels: nothing to do in every build.
+  EXPECT_TRUE(cuda::RangeLearnBackward(
+                  nullptr, nullptr, QdqLayout{2, 0, 4, 1, false, false},
+                  nullptr, nullptr, rc, nullptr, nullptr, nullptr, nullptr)
+                  .ok());
 }
 
 // Valid calls where there is no usable device: the stub says "built without
@@ -127,16 +173,19 @@ TEST(CudaNoDevice, EveryEntryPointFailsCleanly) {
   const QdqConfig c;
   const QdqParam p = MakeQdqParam(0.1f, 0.0f, c.qmin, c.qmax);
   const QdqLayout l{2, 3, 4, 1, false, false};
+  const std::vector<float> enc_min(3, -1.0f), enc_max(3, 1.0f);
   std::vector<absl::Status> results = {
       CudaDeviceStatus(),
       DeviceBuffer::Allocate(64).status(),
       FakeQuantPerTensor(kFakeF, 4, p, c, kFakeF, kFakeM),
       FakeQuant(kFakeF, l, kFakeP, 3, c, kFakeF, kFakeM),
       SteBackward(kFakeF, kFakeM, 4, kFakeF),
-      RangeLearningBackward(kFakeF, kFakeF, l, kFakeP, kFakeF, kFakeF, 3,
-                            RangeGradConfig{}, kFakeF, kFakeF, kFakeF),
+      cuda::RangeLearnBackward(kFakeF, kFakeF, l, enc_min.data(),
+                               enc_max.data(), V2RangeGradConfig(8, false),
+                               kFakeF, kFakeF, kFakeF, nullptr),
       MinMax(kFakeF, l, kFakeF, kFakeF),
-      Histogram512(kFakeF, 4, HistogramRange{0.0f, 1.0f}, kFakeU, nullptr),
+      HistogramRounded(kFakeF, 4, RoundedBuckets{}, kFakeU, nullptr),
+      HistogramLinear(kFakeF, 4, LinearBins{}, kFakeU, nullptr),
   };
   for (const absl::Status& s : results) {
     EXPECT_EQ(s.code(), want) << s;
