@@ -8,6 +8,8 @@
 
 #define QUANTSIM_OP_LIST(X) \
   X(Identity)               \
-  X(SumToShape)
+  X(SumToShape)             \
+  X(FakeQuantize)           \
+  X(FakeQuantizeSteGrad)
 
 #endif  // QUANTSIM_OPS_OP_LIST_H_
