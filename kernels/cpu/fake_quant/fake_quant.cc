@@ -31,7 +31,12 @@ namespace {
 // Out-of-place outputs at least this large bypass the caches (non-temporal
 // stores): they cannot stay in L2/L3 anyway and the stores then skip the
 // read-for-ownership of y.
-constexpr int64_t kStreamMinBytes = int64_t{32} << 20;
+// (Overridable at build time only to measure the effect: -DQUANTSIM_QDQ_
+// STREAM_MIN_BYTES=...; results are identical either way.)
+#ifndef QUANTSIM_QDQ_STREAM_MIN_BYTES
+#define QUANTSIM_QDQ_STREAM_MIN_BYTES (int64_t{32} << 20)
+#endif
+constexpr int64_t kStreamMinBytes = QUANTSIM_QDQ_STREAM_MIN_BYTES;
 
 struct QdqBody {
   const float* x;

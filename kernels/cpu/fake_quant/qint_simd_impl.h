@@ -38,39 +38,39 @@ struct QintSimdOps : QdqSimdOps<Arch> {
     }
   }
 
-  template <typename T>
-  static void StoreInt(I v, T* out) {
-    if constexpr (std::is_same<T, int32_t>::value) {
-      v.store_unaligned(out);
-    } else {
-      alignas(64) int32_t buf[kSize];
-      v.store_aligned(buf);
-      for (int64_t k = 0; k < kSize; ++k) out[k] = static_cast<T>(buf[k]);
-    }
-  }
-
-  template <typename T>
-  static I LoadInt(const T* in) {
-    if constexpr (std::is_same<T, int32_t>::value) {
-      return I::load_unaligned(in);
-    } else {
-      alignas(64) int32_t buf[kSize];
-      for (int64_t k = 0; k < kSize; ++k) buf[k] = in[k];
-      return I::load_aligned(buf);
-    }
-  }
+  // Elements per block: int32 results / inputs go through an aligned stack
+  // buffer, narrowed / widened by plain loops that the compiler vectorises
+  // with this TU's -m flags (per-batch narrow stores followed by a wide
+  // load would stall on store forwarding).
+  static constexpr int64_t kBlock = 256;
 
   template <typename T, int kRound, bool kSoa>
   static int64_t QuantizeRun(const QdqSimdArgs& a) {
     const int64_t end = a.n - a.n % kSize;
     T* out = static_cast<T*>(a.q_out);
     Params p = Base::Broadcast(a);
-    for (int64_t k = 0; k < end; k += kSize) {
-      p.template Load<kRound, kSoa>(a, k);
-      B r;
-      const B q = Base::template Quantize<kRound>(
-          a, k, B::load_unaligned(a.x + k), p, &r);
-      StoreInt<T>(Saturate<T>(q, p.z), out + k);
+    alignas(64) int32_t buf[kBlock];
+    for (int64_t b = 0; b < end; b += kBlock) {
+      const int64_t m = end - b < kBlock ? end - b : kBlock;
+      int32_t* dst = std::is_same<T, int32_t>::value
+                         ? reinterpret_cast<int32_t*>(out) + b
+                         : buf;
+      for (int64_t j = 0; j < m; j += kSize) {
+        const int64_t k = b + j;
+        p.template Load<kRound, kSoa>(a, k);
+        B r;
+        const B q = Base::template Quantize<kRound>(
+            a, k, B::load_unaligned(a.x + k), p, &r);
+        Saturate<T>(q, p.z).store_unaligned(dst + j);
+      }
+      if (!std::is_same<T, int32_t>::value) {
+        T* o = out + b;
+        if (m == kBlock) {
+          for (int64_t j = 0; j < kBlock; ++j) o[j] = static_cast<T>(buf[j]);
+        } else {
+          for (int64_t j = 0; j < m; ++j) o[j] = static_cast<T>(buf[j]);
+        }
+      }
     }
     return end;
   }
@@ -80,10 +80,24 @@ struct QintSimdOps : QdqSimdOps<Arch> {
     const int64_t end = a.n - a.n % kSize;
     const T* in = static_cast<const T*>(a.q_in);
     Params p = Base::Broadcast(a);
-    for (int64_t k = 0; k < end; k += kSize) {
-      p.template Load<0, kSoa>(a, k);
-      const B q = xsimd::to_float(LoadInt<T>(in + k));
-      ((q - p.z) * p.s).store_unaligned(a.y + k);
+    alignas(64) int32_t buf[kBlock];
+    for (int64_t b = 0; b < end; b += kBlock) {
+      const int64_t m = end - b < kBlock ? end - b : kBlock;
+      const int32_t* src = reinterpret_cast<const int32_t*>(in) + b;
+      if (!std::is_same<T, int32_t>::value) {
+        const T* i = in + b;
+        if (m == kBlock) {
+          for (int64_t j = 0; j < kBlock; ++j) buf[j] = i[j];
+        } else {
+          for (int64_t j = 0; j < m; ++j) buf[j] = i[j];
+        }
+        src = buf;
+      }
+      for (int64_t j = 0; j < m; j += kSize) {
+        p.template Load<0, kSoa>(a, b + j);
+        const B q = xsimd::to_float(I::load_unaligned(src + j));
+        ((q - p.z) * p.s).store_unaligned(a.y + b + j);
+      }
     }
     return end;
   }
