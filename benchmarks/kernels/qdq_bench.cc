@@ -4,8 +4,7 @@
 // Reports bytes/s (bytes read + written by the kernel: 8 per float QDQ /
 // fp16 element, 5 per int8 (de)quantize element) and copy_frac = that
 // bandwidth / memcpy bandwidth of n floats, memcpy measured once per size in
-// this binary. Buffers are 64-byte aligned, so 16M out-of-place QDQ takes
-// the non-temporal-store path.
+// this binary. Buffers are 64-byte aligned.
 // Run: bazel run //benchmarks/kernels:qdq_bench -- \
 //        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <stdlib.h>

@@ -28,22 +28,11 @@ int64_t RunQdqSimd(engine::Isa isa, const QdqSimdArgs& a) {
 
 namespace {
 
-// Out-of-place outputs at least this large bypass the caches (non-temporal
-// stores): they cannot stay in L2/L3 anyway and the stores then skip the
-// read-for-ownership of y.
-// (Overridable at build time only to measure the effect: -DQUANTSIM_QDQ_
-// STREAM_MIN_BYTES=...; results are identical either way.)
-#ifndef QUANTSIM_QDQ_STREAM_MIN_BYTES
-#define QUANTSIM_QDQ_STREAM_MIN_BYTES (int64_t{32} << 20)
-#endif
-constexpr int64_t kStreamMinBytes = QUANTSIM_QDQ_STREAM_MIN_BYTES;
-
 struct QdqBody {
   const float* x;
   float* y;
   uint8_t* mask;
   const QdqConfig& config;
-  bool stream;
 
   void Scalar(int64_t pos, const QdqParam& p) const {
     const float v = x[pos];  // read before writing y (in place)
@@ -55,7 +44,6 @@ struct QdqBody {
     a->x = x + pos;
     a->y = y + pos;
     a->mask = mask != nullptr ? mask + pos : nullptr;
-    a->stream_y = stream && reinterpret_cast<uintptr_t>(y + pos) % 64 == 0;
   }
 };
 
@@ -66,8 +54,7 @@ void FakeQuantize(const float* x, float* y, uint8_t* mask,
                   const QdqConfig& config, engine::ThreadPool* pool,
                   engine::Isa isa) {
   const int64_t n = layout.NumElements();
-  const bool stream = x != y && mask == nullptr && n * 4 >= kStreamMinBytes;
-  const QdqBody body{x, y, mask, config, stream};
+  const QdqBody body{x, y, mask, config};
   const internal::QdqWalk<QdqBody> walk{body, layout, params, config, isa};
   engine::ParallelFor(pool, n, kQdqGrain,
                       [&walk](int64_t b, int64_t e) { walk.Chunk(b, e); });

@@ -9,8 +9,6 @@
 //    params[layout.RunParamIndex(o, a) + (vary_inner ? i : 0)] (layout.h).
 //  - x == y (in place) is allowed; otherwise x and y must not overlap.
 //    `mask`, when non-null, receives QdqMaskValue (uint8 0/1) per element.
-//  - Large out-of-place FakeQuantize calls without a mask (>= 32 MiB of y,
-//    y 64-byte aligned) write y with non-temporal stores (same values).
 //  - Work is split by engine::ParallelFor into fixed chunks of kQdqGrain
 //    elements; `pool` may be null (runs on the calling thread).
 //  - Kernels only debug-check; call CheckQdqArgs first on untrusted input.

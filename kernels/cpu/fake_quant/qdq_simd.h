@@ -6,8 +6,7 @@
 // the caller (baseline ISA, qdq_walk.h) does the tail with reference.h.
 // Bit-identical to reference.h: the same IEEE operations in the same order.
 // Operations (args.op):
-//   kOpQdq:        y = FakeQuantValue(x), mask = QdqMaskValue (if non-null);
-//                  stream_y: non-temporal stores to y (64-byte aligned).
+//   kOpQdq:        y = FakeQuantValue(x), mask = QdqMaskValue (if non-null).
 //   kOpQuantize:   q_out (IntType) = saturate(QuantizeValue(x)), NaN -> zp.
 //   kOpDequantize: y = DequantizeValue(float(q_in)).
 #ifndef QUANTSIM_KERNELS_CPU_FAKE_QUANT_QDQ_SIMD_H_
@@ -59,7 +58,6 @@ struct QdqSimdArgs {
   uint8_t* mask = nullptr;     // may be null
   void* q_out = nullptr;       // IntType array (kOpQuantize)
   const void* q_in = nullptr;  // IntType array (kOpDequantize)
-  bool stream_y = false;       // kOpQdq: non-temporal stores (y aligned 64)
   int64_t n = 0;
   // Broadcast parameters, used when `soa_scale` is null.
   float scale = 1, zero_point = 0, clip_lo = 0, clip_hi = 0;

@@ -3,8 +3,6 @@
 // (no std:: scalar helpers, no reference.h functions) - see BAZEL.md.
 // The element-wise helpers (rounding, clamps, RNG) are in qdq_simd_ops.h;
 // quantize-to-int / dequantize-from-int bodies in qint_simd_impl.h.
-#include <immintrin.h>
-
 #include <limits>
 #include <type_traits>
 
@@ -61,18 +59,7 @@ struct QdqSimdOps : SimdOps<Arch> {
     for (int64_t k = 0; k < kSize; ++k) out[k] = static_cast<uint8_t>(buf[k]);
   }
 
-  // Non-temporal store of one batch to batch-aligned memory.
-  static void StoreStream(B v, float* p) {
-    if constexpr (std::is_same<Arch, xsimd::avx512bw>::value) {
-      _mm512_stream_ps(p, v);
-    } else if constexpr (std::is_same<Arch, xsimd::avx2>::value) {
-      _mm256_stream_ps(p, v);
-    } else {
-      _mm_stream_ps(p, v);
-    }
-  }
-
-  template <int kRound, bool kSoa, bool kMask, bool kStream>
+  template <int kRound, bool kSoa, bool kMask>
   static int64_t Run(const QdqSimdArgs& a) {
     const int64_t end = a.n - a.n % kSize;
     Params p = Broadcast(a);
@@ -82,26 +69,20 @@ struct QdqSimdOps : SimdOps<Arch> {
       B r;
       const B q = Quantize<kRound>(a, k, x, p, &r);
       const B y = (q - p.z) * p.s;
-      if (kStream) {
-        StoreStream(y, a.y + k);
-      } else {
-        y.store_unaligned(a.y + k);
-      }
+      y.store_unaligned(a.y + k);
       if (kMask) {
         const M m = kRound == 0 ? (r >= B(a.qmin)) & (r <= B(a.qmax))
                                 : (x >= p.lo) & (x <= p.hi);
         StoreMask(m, a.mask + k);
       }
     }
-    if (kStream) _mm_sfence();
     return end;
   }
 
   template <int kRound, bool kSoa>
   static int64_t WithMask(const QdqSimdArgs& a) {
-    if (a.mask != nullptr) return Run<kRound, kSoa, true, false>(a);
-    if (a.stream_y && !kSoa) return Run<kRound, kSoa, false, true>(a);
-    return Run<kRound, kSoa, false, false>(a);
+    return a.mask != nullptr ? Run<kRound, kSoa, true>(a)
+                             : Run<kRound, kSoa, false>(a);
   }
   template <int kRound>
   static int64_t WithSoa(const QdqSimdArgs& a) {

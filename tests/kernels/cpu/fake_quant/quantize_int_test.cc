@@ -1,6 +1,5 @@
 // QuantizeToInt / DequantizeFromInt (SIMD, threaded) vs the scalar
-// reference bit for bit, every Isa x rounding mode x container x layout, and
-// the non-temporal-store path of large out-of-place FakeQuantize calls.
+// reference bit for bit, every Isa x rounding mode x container x layout.
 #include <math.h>
 #include <string.h>
 
@@ -180,29 +179,6 @@ INSTANTIATE_TEST_SUITE_P(
                                          RoundingMode::kHalfAwayFromZero,
                                          RoundingMode::kStochastic)),
     ParamName);
-
-// >= 32 MiB out of place: non-temporal stores when y is 64-byte aligned;
-// unaligned y takes the ordinary path. Both equal the reference.
-TEST(FakeQuantizeLarge, StreamingStoresSameValues) {
-  const int64_t n = (int64_t{8} << 20) + 13;
-  std::vector<float> x = Inputs(n, 3.0f, 5);
-  const QdqParam p = MakeQdqParam(0.02f, 3.0f, -128, 127);
-  QdqConfig c;
-  std::vector<float> buf(n + 64);
-  float* aligned = buf.data();
-  while (reinterpret_cast<uintptr_t>(aligned) % 64 != 0) ++aligned;
-  engine::ThreadPool pool(2);
-  for (Isa isa : engine::SupportedIsas()) {
-    for (float* y : {aligned, aligned + 1}) {
-      FakeQuantize(x.data(), y, nullptr, PerTensorLayout(n), &p, c, &pool, isa);
-      for (int64_t k = 0; k < n; ++k) {
-        const float want = FakeQuantValue(x[k], p, c, k);
-        ASSERT_EQ(0, memcmp(&y[k], &want, 4))
-            << engine::IsaName(isa) << " element " << k;
-      }
-    }
-  }
-}
 
 }  // namespace
 }  // namespace quantsim::kernels
