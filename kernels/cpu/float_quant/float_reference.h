@@ -25,9 +25,12 @@
 //    identical to floor(log2|xc| + bias) for finite nonzero xc (the double
 //    bias taken as exact; the threshold's double exp2 could misplace it only
 //    if 2^(1 - bf) were within 1e-16 of a float) - the earlier double
-//    log2 + floor could round across an integer when log2|xc| + bias was
-//    within a double ulp of one. SIMD (float_simd_impl.h) does the same
-//    integer/float ops and looks s up in a per-call table of s(e).
+//    log2 + floor rounded across an integer when log2|xc| + bias was within
+//    a double ulp of one (E3M2 / 7.3, x = 0x3e057c58: 1.99999999999999981
+//    summed to 2.0); no tested output changed (both grids meet at the
+//    binade boundary), but the exponent is now exact. SIMD
+//    (float_simd_impl.h) does the same integer/float ops and looks s up in a
+//    per-call table of s(e).
 //    Note e >= 1 gives one more normal binade than IEEE (E5M10 / 65504 has
 //    ulp 2^-25 below 2^-14, where binary16 has 2^-24).
 #ifndef QUANTSIM_KERNELS_CPU_FLOAT_QUANT_FLOAT_REFERENCE_H_
