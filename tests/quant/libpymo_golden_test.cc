@@ -17,7 +17,7 @@
 #include "quant/encoding.h"
 #include "quant/libpymo_encoding.h"
 #include "rapidjson/document.h"
-#include "tests/quant/npy_test_util.h"
+#include "tests/testing/golden.h"
 
 namespace quantsim::quant {
 namespace {
@@ -41,10 +41,11 @@ bool LoadJson(const std::string& name, rapidjson::Document* doc) {
   return in.good() && !doc->HasParseError();
 }
 
-testing::NpyFloatArray LoadNpy(const std::string& name) {
-  testing::NpyFloatArray a;
+::quantsim::testing::F32Array LoadNpy(const std::string& name) {
+  ::quantsim::testing::F32Array a;
   std::string error;
-  EXPECT_TRUE(testing::ReadNpyFloat32(DataPath(name), &a, &error)) << error;
+  EXPECT_TRUE(::quantsim::testing::ReadF32Npy(DataPath(name), &a, &error))
+      << error;
   return a;
 }
 
@@ -103,7 +104,7 @@ std::map<std::string, Range> ObservedRanges() {
       {"negative", "input_negative.npy"},
       {"zeros", "input_zeros.npy"}};
   for (const auto& [set, file] : files) {
-    const testing::NpyFloatArray a = LoadNpy(file);
+    const ::quantsim::testing::F32Array a = LoadNpy(file);
     if (a.shape.size() != 2) continue;
     Range r{kNoDataMin, kNoDataMax};
     for (int64_t b = 0; b < a.shape[0]; ++b) {

@@ -24,7 +24,7 @@
 #include "kernels/cpu/fake_quant/reference.h"
 #include "quant/libpymo_encoding.h"
 #include "rapidjson/document.h"
-#include "tests/quant/npy_test_util.h"
+#include "tests/testing/golden.h"
 
 namespace quantsim::quant {
 namespace {
@@ -39,17 +39,14 @@ std::string DataPath(const std::string& name) {
 }
 
 bool LoadJson(const std::string& name, rapidjson::Document* doc) {
-  std::ifstream in(DataPath(name));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  doc->Parse<rapidjson::kParseFullPrecisionFlag>(ss.str().c_str());
-  return in.good() && !doc->HasParseError();
+  return ::quantsim::testing::ReadJsonFullPrecision(DataPath(name), doc);
 }
 
-testing::NpyFloatArray LoadNpy(const std::string& name) {
-  testing::NpyFloatArray a;
+::quantsim::testing::F32Array LoadNpy(const std::string& name) {
+  ::quantsim::testing::F32Array a;
   std::string error;
-  EXPECT_TRUE(testing::ReadNpyFloat32(DataPath(name), &a, &error)) << error;
+  EXPECT_TRUE(::quantsim::testing::ReadF32Npy(DataPath(name), &a, &error))
+      << error;
   return a;
 }
 
@@ -86,8 +83,9 @@ float DoubleKernelQdq(float xf, const Encoding& e) {
 
 // Runs every case of `json` over `input` (one row) and compares with the
 // rows of `outputs`. Returns the number of cases checked.
-int CheckCases(const char* json, const testing::NpyFloatArray& input,
-               int64_t input_row, const testing::NpyFloatArray& outputs) {
+int CheckCases(const char* json, const ::quantsim::testing::F32Array& input,
+               int64_t input_row,
+               const ::quantsim::testing::F32Array& outputs) {
   rapidjson::Document doc;
   EXPECT_TRUE(LoadJson(json, &doc)) << json;
   if (!doc.IsObject()) return 0;
@@ -138,8 +136,10 @@ int CheckCases(const char* json, const testing::NpyFloatArray& input,
 }
 
 TEST(LibpymoQdqGoldenTest, HandValues) {
-  const testing::NpyFloatArray input = LoadNpy("qdq_hand_values_input.npy");
-  const testing::NpyFloatArray outputs = LoadNpy("qdq_hand_values_outputs.npy");
+  const ::quantsim::testing::F32Array input =
+      LoadNpy("qdq_hand_values_input.npy");
+  const ::quantsim::testing::F32Array outputs =
+      LoadNpy("qdq_hand_values_outputs.npy");
   ASSERT_EQ(outputs.shape.size(), 2u);
   ASSERT_EQ(input.data.size(), 58u);
   EXPECT_EQ(CheckCases("qdq_hand_values.json", input, 0, outputs), 16);
@@ -148,8 +148,10 @@ TEST(LibpymoQdqGoldenTest, HandValues) {
 // The float32 kernel against the double kernel's row: equal except on the
 // two near-tie inputs named at the top.
 TEST(LibpymoQdqGoldenTest, FloatKernelDiffersFromDoubleOnlyNearTies) {
-  const testing::NpyFloatArray input = LoadNpy("qdq_hand_values_input.npy");
-  const testing::NpyFloatArray outputs = LoadNpy("qdq_hand_values_outputs.npy");
+  const ::quantsim::testing::F32Array input =
+      LoadNpy("qdq_hand_values_input.npy");
+  const ::quantsim::testing::F32Array outputs =
+      LoadNpy("qdq_hand_values_outputs.npy");
   ASSERT_EQ(input.data.size(), 58u);
   Encoding e;
   e.min = -32;
@@ -173,8 +175,8 @@ TEST(LibpymoQdqGoldenTest, FloatKernelDiffersFromDoubleOnlyNearTies) {
 }
 
 TEST(LibpymoQdqGoldenTest, NormalBatchZero) {
-  const testing::NpyFloatArray input = LoadNpy("input_normal.npy");
-  const testing::NpyFloatArray outputs =
+  const ::quantsim::testing::F32Array input = LoadNpy("input_normal.npy");
+  const ::quantsim::testing::F32Array outputs =
       LoadNpy("qdq_normal_batch0_outputs.npy");
   ASSERT_EQ(outputs.shape.size(), 2u);
   ASSERT_EQ(outputs.shape[1], 10000);

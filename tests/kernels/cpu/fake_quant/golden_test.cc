@@ -1,4 +1,6 @@
 // Golden data: torch per-channel fake quant and AIMET libpymo QDQ outputs.
+#include "tests/testing/golden.h"
+
 #include <math.h>
 #include <rapidjson/document.h>
 #include <string.h>
@@ -10,12 +12,9 @@
 
 #include "gtest/gtest.h"
 #include "kernels/cpu/fake_quant/fake_quant.h"
-#include "tests/kernels/cpu/fake_quant/npy_test_util.h"
 
 namespace quantsim::kernels {
 namespace {
-
-using testing::NpyFloat;
 
 uint32_t Bits(float v) {
   uint32_t b;
@@ -23,20 +22,18 @@ uint32_t Bits(float v) {
   return b;
 }
 
+using NpyFloat = ::quantsim::testing::F32Array;
+
 NpyFloat LoadNpy(const std::string& rel) {
   NpyFloat out;
   std::string error;
-  EXPECT_TRUE(testing::ReadNpyFloat(rel, &out, &error)) << error;
+  EXPECT_TRUE(::quantsim::testing::ReadF32Npy(rel, &out, &error)) << error;
   return out;
 }
 
 rapidjson::Document LoadJson(const std::string& path) {
-  std::ifstream f(path);
-  std::string text((std::istreambuf_iterator<char>(f)),
-                   std::istreambuf_iterator<char>());
   rapidjson::Document d;
-  d.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str());
-  EXPECT_FALSE(d.HasParseError()) << path;
+  EXPECT_TRUE(::quantsim::testing::ReadJsonFullPrecision(path, &d)) << path;
   return d;
 }
 

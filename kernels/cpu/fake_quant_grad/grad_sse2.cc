@@ -1,0 +1,17 @@
+// Compiled with the -m flags for sse2 (see BUILD). Instantiations only.
+#include "kernels/cpu/fake_quant_grad/grad_kernel_impl.h"
+
+namespace quantsim::kernels::fq_grad_internal {
+
+template int64_t SteMaskKernel::operator()<xsimd::sse2>(xsimd::sse2,
+                                                        const float*,
+                                                        const uint8_t*, float*,
+                                                        int64_t) const;
+template int64_t SteRecomputeKernel::operator()<xsimd::sse2>(
+    xsimd::sse2, const float*, const float*, float*, int64_t,
+    const SteGrid&) const;
+template int64_t LearnedGridKernel::operator()<xsimd::sse2>(
+    xsimd::sse2, const float*, const float*, float*, float*, int64_t,
+    const LearnedGrid&, double*, double*) const;
+
+}  // namespace quantsim::kernels::fq_grad_internal

@@ -1,0 +1,22 @@
+// Compiled with the -m flags for avx2 (see BUILD); instantiates the stats
+// kernels for xsimd::avx2 only.
+#include "kernels/cpu/stats/stats_kernel_impl.h"
+
+namespace quantsim::kernels::stats_internal {
+
+template int64_t MinMaxKernel::operator()<xsimd::avx2>(xsimd::avx2,
+                                                       const float*, int64_t,
+                                                       uint32_t,
+                                                       MinMaxLanes*) const;
+template int64_t MinMaxColumnsKernel::operator()<xsimd::avx2>(xsimd::avx2,
+                                                              const float*,
+                                                              int64_t, float*,
+                                                              float*) const;
+template int64_t RoundedBinKernel::operator()<xsimd::avx2>(
+    xsimd::avx2, const float*, int64_t, float, float, int32_t, uint32_t*) const;
+template int64_t LinearBinKernel::operator()<xsimd::avx2>(xsimd::avx2,
+                                                          const float*, int64_t,
+                                                          float, float, int32_t,
+                                                          uint32_t*) const;
+
+}  // namespace quantsim::kernels::stats_internal
