@@ -37,8 +37,8 @@ void FakeQuantize(const float* x, float* y, uint8_t* mask,
 // q = QuantizeValue(x) saturated to T's range (the integer grid is normally
 // inside it). A NaN quantized value (only kHalfToEven lets NaN through; the
 // other modes map NaN to clip_hi) is stored as the channel's zero_point
-// (saturated to T). T: int8_t, uint8_t, int16_t, uint16_t, int32_t. Runs the
-// scalar reference on every Isa (threaded); `isa` is accepted for symmetry.
+// (saturated to T). T: int8_t, uint8_t, int16_t, uint16_t, int32_t. SIMD per
+// `isa` like FakeQuantize, bit-identical to the reference.
 template <typename T>
 void QuantizeToInt(const float* x, T* q, const QdqLayout& layout,
                    const QdqParam* params, const QdqConfig& config,

@@ -1,9 +1,10 @@
 // quantsim kernels: float simulation (fp16, bf16, generic minifloat) over an
 // array, threaded through engine::ParallelFor (fixed chunks; results never
 // depend on the thread count). Element-wise exactly float_reference.h.
-// x == y (in place) is allowed. These run the scalar reference on every
-// ISA (the integer fp16/bf16 paths auto-vectorise in the baseline TU); the
-// `isa` argument is accepted for API symmetry with the QDQ kernels.
+// x == y (in place) is allowed. SIMD per `isa` (sse2 / avx2 / avx512, no
+// F16C needed), bit-identical to the reference for every input bit pattern;
+// Isa::kScalar runs the reference itself. MinifloatQuantizeDequantize takes
+// params as MakeMinifloatParams builds them (bias is read from params).
 #ifndef QUANTSIM_KERNELS_CPU_FLOAT_QUANT_FLOAT_QUANT_H_
 #define QUANTSIM_KERNELS_CPU_FLOAT_QUANT_FLOAT_QUANT_H_
 

@@ -13,9 +13,24 @@
 //             2^E - log2(maxval) + log2(2 - 2^-M) - 1, computed so that an
 //             IEEE-shaped maxval gives an exact integer bias)
 //      xc = clamp(x, -maxval, maxval)   (NaN stays NaN)
-//      e  = max(1, floor(log2|xc| + bias))   (log2 and floor in double)
+//      e  = max(1, floor(log2|xc| + bias))   (xc == 0: e = 1)
 //      s  = float(2^(e - M - bias))           (computed in double)
 //      y  = RoundHalfToEven(xc / s) * s        (float ops)
+//    e is computed exactly from the exponent bits, not with a rounded log2:
+//    with |xc| = m 2^k (k = ilogb, m in [1, 2)) and bias = bi + bf (bi =
+//    floor(bias), bf in [0, 1)), floor(k + log2 m + bi + bf) = k + bi +
+//    [m >= 2^(1 - bf)], and the real threshold 2^(1 - bf) is compared with
+//    float m through the smallest float >= it (MinifloatExponentConsts, per
+//    call; 2 when the bias is an integer, so never reached). Mathematically
+//    identical to floor(log2|xc| + bias) for finite nonzero xc (the double
+//    bias taken as exact; the threshold's double exp2 could misplace it only
+//    if 2^(1 - bf) were within 1e-16 of a float) - the earlier double
+//    log2 + floor rounded across an integer when log2|xc| + bias was within
+//    a double ulp of one (E3M2 / 7.3, x = 0x3e057c58: 1.99999999999999981
+//    summed to 2.0); no tested output changed (both grids meet at the
+//    binade boundary), but the exponent is now exact. SIMD
+//    (float_simd_impl.h) does the same integer/float ops and looks s up in a
+//    per-call table of s(e).
 //    Note e >= 1 gives one more normal binade than IEEE (E5M10 / 65504 has
 //    ulp 2^-25 below 2^-14, where binary16 has 2^-24).
 #ifndef QUANTSIM_KERNELS_CPU_FLOAT_QUANT_FLOAT_REFERENCE_H_
@@ -68,7 +83,7 @@ struct MinifloatParams {
   int exponent_bits = 5;
   int mantissa_bits = 10;
   float maxval = 65504.0f;
-  double bias = 15.0;
+  double bias = 16.0;  // = MakeMinifloatParams(5, 10, 65504).bias
 };
 
 inline MinifloatParams MakeMinifloatParams(int exponent_bits, int mantissa_bits,
@@ -90,13 +105,48 @@ inline float IeeeMaxval(int exponent_bits, int mantissa_bits) {
                             ldexp(1.0, (1 << exponent_bits) - 2 - bias_ieee));
 }
 
-inline float MinifloatValue(float x, const MinifloatParams& p) {
+// Per-call constants of the exponent computation (see the file comment).
+struct MinifloatExponentConsts {
+  int32_t bias_floor = 16;      // floor(bias)
+  float mant_threshold = 2.0f;  // smallest float >= 2^(1 - frac(bias))
+};
+
+inline MinifloatExponentConsts MakeMinifloatExponentConsts(double bias) {
+  MinifloatExponentConsts c;
+  const double bi = floor(bias);
+  const double t = exp2(1.0 - (bias - bi));  // in (1, 2]
+  float th = static_cast<float>(t);
+  if (static_cast<double>(th) < t) th = nextafterf(th, 4.0f);
+  c.bias_floor = static_cast<int32_t>(bi);
+  c.mant_threshold = th;
+  return c;
+}
+
+// max(1, floor(log2(ax) + bias)) for ax = |xc| (finite, >= 0).
+inline int32_t MinifloatExponent(float ax, const MinifloatExponentConsts& c) {
+  if (ax == 0.0f) return 1;
+  const int32_t k = ilogbf(ax);
+  const float m = scalbnf(ax, -k);  // exact, in [1, 2)
+  const int32_t e = k + c.bias_floor + (m >= c.mant_threshold ? 1 : 0);
+  return e > 1 ? e : 1;
+}
+
+// The step s(e) = float(2^(e - M - bias)), computed in double.
+inline float MinifloatStep(int32_t e, const MinifloatParams& p) {
+  return static_cast<float>(
+      exp2(static_cast<double>(e) - p.mantissa_bits - p.bias));
+}
+
+inline float MinifloatValueWith(float x, const MinifloatParams& p,
+                                const MinifloatExponentConsts& c) {
   const float xc = ClampKeepNan(x, -p.maxval, p.maxval);
   if (xc != xc) return xc;
-  double e = floor(log2(fabs(static_cast<double>(xc))) + p.bias);
-  if (!(e >= 1.0)) e = 1.0;  // also log2(0) = -inf
-  const float s = static_cast<float>(exp2(e - p.mantissa_bits - p.bias));
+  const float s = MinifloatStep(MinifloatExponent(fabsf(xc), c), p);
   return RoundHalfToEven(xc / s) * s;
+}
+
+inline float MinifloatValue(float x, const MinifloatParams& p) {
+  return MinifloatValueWith(x, p, MakeMinifloatExponentConsts(p.bias));
 }
 
 }  // namespace quantsim::kernels
