@@ -8,6 +8,22 @@
 
 #define QUANTSIM_OP_LIST(X) \
   X(Identity)               \
-  X(SumToShape)
+  X(SumToShape)             \
+  X(Reshape)                \
+  X(Flatten)                \
+  X(Squeeze)                \
+  X(Unsqueeze)              \
+  X(Transpose)              \
+  X(Concat)                 \
+  X(Split)                  \
+  X(SplitLike)              \
+  X(Slice)                  \
+  X(SliceGrad)              \
+  X(Gather)                 \
+  X(GatherGrad)             \
+  X(Shape)                  \
+  X(Expand)                 \
+  X(Constant)               \
+  X(ConstantOfShape)
 
 #endif  // QUANTSIM_OPS_OP_LIST_H_
