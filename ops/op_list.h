@@ -24,6 +24,11 @@
   X(Shape)                  \
   X(Expand)                 \
   X(Constant)               \
-  X(ConstantOfShape)
+  X(ConstantOfShape)        \
+  X(Cast)                   \
+  X(Pad)                    \
+  X(PadGrad)                \
+  X(Dropout)                \
+  X(DropoutGrad)
 
 #endif  // QUANTSIM_OPS_OP_LIST_H_
