@@ -51,29 +51,37 @@ absl::StatusOr<std::vector<int64_t>> ResolveReshape(
   if (has_zero && infer_at >= 0) {
     return absl::InvalidArgumentError("allowzero = 1 shape has both 0 and -1");
   }
-  const int64_t n_in = in_rank ? KnownProduct(in) : -1;
-  int64_t known = 1;
-  bool all_known = true;
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (static_cast<int>(i) == infer_at) continue;
-    if (out[i] < 0) {
-      all_known = false;
-    } else {
-      known *= out[i];
-    }
+  // Dims copied by a 0 cancel out, so a dynamic dim that is copied does not
+  // hide the -1: compare the products of the remaining dims only.
+  if (!in_rank) return out;
+  std::vector<bool> copied(in.size(), false);
+  for (size_t i = 0; i < spec.size(); ++i) {
+    if (spec[i] == 0 && !allowzero) copied[i] = true;
   }
-  if (n_in < 0 || !all_known) return out;  // checked at run time
+  int64_t n_in = 1, known = 1;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (copied[i]) continue;
+    if (in[i] < 0) return out;  // checked at run time
+    n_in *= in[i];
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (static_cast<int>(i) == infer_at || (i < copied.size() && copied[i])) {
+      continue;
+    }
+    if (out[i] < 0) return out;
+    known *= out[i];
+  }
   if (infer_at >= 0) {
     if (known == 0 || n_in % known != 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("cannot infer -1: ", n_in, " elements into [",
-                       absl::StrJoin(spec, ", "), "]"));
+          absl::StrCat("cannot infer -1 reshaping [", absl::StrJoin(in, ", "),
+                       "] to [", absl::StrJoin(spec, ", "), "]"));
     }
     out[infer_at] = n_in / known;
   } else if (known != n_in) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot reshape ", n_in, " elements into [",
-                     absl::StrJoin(out, ", "), "]"));
+        absl::StrCat("cannot reshape [", absl::StrJoin(in, ", "), "] to [",
+                     absl::StrJoin(spec, ", "), "]"));
   }
   return out;
 }
