@@ -29,6 +29,7 @@
   X(Pad)                    \
   X(PadGrad)                \
   X(Dropout)                \
-  X(DropoutGrad)
+  X(DropoutGrad)            \
+  X(ReshapeLike)
 
 #endif  // QUANTSIM_OPS_OP_LIST_H_

@@ -246,9 +246,7 @@ absl::StatusOr<graph::ValueId> EmitReshapeBack(graph::GradBuilder& b,
     return b.Emit1("Reshape", {g},
                    {{"shape", t.dims}, {"allowzero", int64_t{1}}});
   }
-  absl::StatusOr<graph::ValueId> shape = b.Emit1("Shape", {b.input(input)});
-  if (!shape.ok()) return shape.status();
-  return b.Emit1("Reshape", {g, *shape}, {{"allowzero", int64_t{1}}});
+  return b.Emit1("ReshapeLike", {g, b.input(input)});
 }
 
 absl::StatusOr<engine::DType> DTypeFromOnnx(int64_t onnx_type) {

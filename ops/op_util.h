@@ -96,7 +96,7 @@ void StridedCopy(const void* src, const std::vector<int64_t>& src_strides,
 
 // Emits the gradient of a pure reshape-like op (Reshape, Flatten, Squeeze,
 // Unsqueeze): `g` reshaped back to input `input`'s shape (a static Reshape
-// when that shape is known, else Reshape(g, Shape(x))).
+// when that shape is known, else ReshapeLike(g, x)).
 absl::StatusOr<graph::ValueId> EmitReshapeBack(graph::GradBuilder& b,
                                                graph::ValueId g, int input);
 

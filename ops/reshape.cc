@@ -4,6 +4,8 @@
 //  index unless allowzero = 1; one -1 is inferred from the element count.
 //  Flatten(axis = 1, -r <= axis <= r): [prod(d[:axis]), prod(d[axis:])].
 // Backward: the gradient reshaped back to the input's shape.
+// ReshapeLike(x, like) (internal, the backward of the above when the input
+// shape is dynamic): x viewed with like's run-time shape; typed like `like`.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/status.h"
@@ -189,7 +191,38 @@ absl::Status InferFlatten(graph::InferContext& c) {
   return absl::OkStatus();
 }
 
+class ReshapeLikeKernel final : public graph::OpKernel {
+ public:
+  explicit ReshapeLikeKernel(const graph::Node&) {}
+  absl::Status Compute(graph::KernelContext& ctx) const override {
+    return SetReshapedOutput(ctx, 0, ctx.input(0), ctx.input(1).shape().dims());
+  }
+};
+
+absl::Status InferReshapeLike(graph::InferContext& c) {
+  graph::ValueType t = c.input(1);
+  t.dtype = c.input(0).dtype;
+  const int64_t a = KnownProduct(c.input(0).dims), b = KnownProduct(t.dims);
+  if (c.input(0).has_rank && t.has_rank && a >= 0 && b >= 0 && a != b) {
+    return c.Error(c.input(0).ToString() + " cannot be reshaped like " +
+                   t.ToString());
+  }
+  c.set_output(0, t);
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+graph::OpDef MakeReshapeLikeOp() {
+  graph::OpDef d;
+  d.type = "ReshapeLike";
+  d.min_inputs = d.max_inputs = 2;
+  d.infer = InferReshapeLike;
+  d.make_cpu_kernel = MakeKernel<ReshapeLikeKernel>;
+  d.differentiable = false;
+  d.onnx = {"", "", 0};
+  return d;
+}
 
 graph::OpDef MakeReshapeOp() {
   graph::OpDef d;

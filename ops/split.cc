@@ -143,13 +143,17 @@ absl::Status Infer(graph::InferContext& c) {
       return c.Error(
           absl::StrCat(c.num_inputs() - 1, " like-inputs for ", n, " outputs"));
     }
-    split.present = true;
-    split.values.emplace();
-    for (int i = 1; i <= n; ++i) {
-      const graph::ValueType& t = c.input(i);
-      split.values->push_back(
-          t.has_rank && *axis < int(t.dims.size()) ? t.dims[*axis] : -1);
+    // Each output takes its like-input's size (-1 when unknown); the sum is
+    // checked at run time.
+    for (int i = 0; i < n; ++i) {
+      const graph::ValueType& t = c.input(i + 1);
+      std::vector<int64_t> dims = in.dims;
+      dims[*axis] = t.has_rank && *axis < static_cast<int>(t.dims.size())
+                        ? t.dims[*axis]
+                        : -1;
+      c.set_output(i, TypeWithDims(in.dtype, std::move(dims)));
     }
+    return absl::OkStatus();
   } else {
     QS_ASSIGN_OR_RETURN(split, InferIntsArg(c, 1, "split"));
     if (c.attrs().Has("num_outputs")) {
