@@ -5,7 +5,7 @@
 // fp16 element, 5 per int8 (de)quantize element) and copy_frac = that
 // bandwidth / memcpy bandwidth of n floats, memcpy measured once per size in
 // this binary. Buffers are 64-byte aligned.
-// Run: bazel run //benchmarks/kernels:qdq_bench -- \
+// Run: bazel run //benchmarks/kernels/cpu/fake_quant:qdq_bench --
 //        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 // time of the benchmark thread (both peaks measured the same way). Shapes:
 // square 256/512/1024 and the ResNet18 convolutions as im2col GEMMs at batch 1
 // (m = C_out, n = H_out * W_out, k = C_in * kh * kw).
-// Run: bazel run //benchmarks/kernels/gemm:gemm_bench -- \
+// Run: bazel run //benchmarks/kernels/cpu/gemm:gemm_bench --
 //        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <time.h>
 
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "benchmarks/kernels/gemm/fma_peak.h"
+#include "benchmarks/kernels/cpu/gemm/fma_peak.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/gemm/gemm.h"

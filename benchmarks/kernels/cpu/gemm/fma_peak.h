@@ -4,8 +4,8 @@
 // FmaPeakLoop{}(Arch{}, iters, seed) runs iters x kChains batch FMAs and
 // returns a value depending on all of them (so nothing is optimised away);
 // flops = iters * kChains * batch_size * 2 (sse2: mul + add, same count).
-#ifndef QUANTSIM_BENCHMARKS_KERNELS_GEMM_FMA_PEAK_H_
-#define QUANTSIM_BENCHMARKS_KERNELS_GEMM_FMA_PEAK_H_
+#ifndef QUANTSIM_BENCHMARKS_KERNELS_CPU_GEMM_FMA_PEAK_H_
+#define QUANTSIM_BENCHMARKS_KERNELS_CPU_GEMM_FMA_PEAK_H_
 
 #include <stdint.h>
 
@@ -44,4 +44,4 @@ extern template float FmaPeakLoop::operator()<xsimd::avx512bw>(xsimd::avx512bw,
 
 }  // namespace quantsim::bench
 
-#endif  // QUANTSIM_BENCHMARKS_KERNELS_GEMM_FMA_PEAK_H_
+#endif  // QUANTSIM_BENCHMARKS_KERNELS_CPU_GEMM_FMA_PEAK_H_

@@ -7,9 +7,9 @@
 # sees a GPU (the benchmark still runs after test failures). The device
 # tests compare every kernel with the CPU kernels, bit for bit.
 #
-#   OUT=/tmp/gpu-results bash benchmarks/gpu/run_on_device.sh [benchmark args]
+#   OUT=/tmp/gpu-results bash benchmarks/kernels/cuda/run_on_device.sh [benchmark args]
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 out="${OUT:-$(mktemp -d)}"
 mkdir -p "$out"
 echo "results in $out"
@@ -17,7 +17,7 @@ echo "results in $out"
 bash tools/setup.sh || { echo "setup failed" >&2; exit 1; }
 { nvidia-smi || echo "nvidia-smi not available"; } >"$out/nvidia-smi.txt" 2>&1
 
-targets=(//kernels/cuda/... //tests/kernels/cuda/... //benchmarks/gpu/...)
+targets=(//kernels/cuda/... //tests/kernels/cuda/... //benchmarks/kernels/cuda/...)
 t0=$(date +%s)
 bazel build --config=cuda "${targets[@]}" 2>&1 | tee "$out/build.log"
 build_rc=${PIPESTATUS[0]}
@@ -25,7 +25,7 @@ echo "build_seconds=$(( $(date +%s) - t0 )) rc=$build_rc" | tee -a "$out/summary
 [[ $build_rc -eq 0 ]] || exit "$build_rc"
 
 bazel test --config=cuda --test_output=all //tests/kernels/cuda/... \
-  //benchmarks/gpu/... 2>&1 | tee "$out/test.log"
+  //benchmarks/kernels/cuda/... 2>&1 | tee "$out/test.log"
 test_rc=${PIPESTATUS[0]}
 echo "test_rc=$test_rc" | tee -a "$out/summary.txt"
 grep -hE '^\[  (SKIPPED|FAILED) \]' "$out/test.log" | sort | uniq -c \
@@ -42,7 +42,7 @@ if nvidia-smi >/dev/null 2>&1; then
   fi
 fi
 
-bazel run --config=cuda //benchmarks/gpu:gpu_bench -- \
+bazel run --config=cuda //benchmarks/kernels/cuda:gpu_bench -- \
   --benchmark_min_time=0.5 --benchmark_out="$out/gpu_bench.json" \
   --benchmark_out_format=json "$@" 2>&1 | tee "$out/gpu_bench.txt"
 bench_rc=${PIPESTATUS[0]}

@@ -3,7 +3,7 @@
 
 #include <type_traits>
 
-#include "benchmarks/kernels/gemm/fma_peak.h"
+#include "benchmarks/kernels/cpu/gemm/fma_peak.h"
 
 namespace quantsim::bench {
 

@@ -6,7 +6,7 @@
 // (G elements/s per thread) and frac_memcpy = this kernel's read rate as a
 // fraction of a plain memcpy's read rate of the same size, measured at start
 // in this binary (median of 3).
-// Run: bazel run //benchmarks/kernels/stats:stats_bench -- \
+// Run: bazel run //benchmarks/kernels/cpu/stats:stats_bench --
 //        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <string.h>
 

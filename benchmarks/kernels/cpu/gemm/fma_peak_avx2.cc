@@ -1,5 +1,5 @@
 // Compiled with the -m flags for avx2 (see BUILD).
-#include "benchmarks/kernels/gemm/fma_peak_impl.h"
+#include "benchmarks/kernels/cpu/gemm/fma_peak_impl.h"
 
 namespace quantsim::bench {
 template float FmaPeakLoop::operator()<xsimd::fma3<xsimd::avx2>>(

@@ -6,7 +6,7 @@
 // GB/s; both count bytes read + written). Without a device (or in a build
 // without --config=cuda) it prints why and exits 0.
 //
-//   bazel run --config=cuda //benchmarks/gpu:gpu_bench --
+//   bazel run --config=cuda //benchmarks/kernels/cuda:gpu_bench --
 //   --benchmark_min_time=0.5
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 // ResNet18 convolution layers (224x224 input) at batch 1 and 8: time per
 // layer and GFLOP/s (2 * MACs), 1 and 2 threads, per Isa; plus one depthwise
 // 3x3 layer (MobileNet-like) for the direct depthwise kernel.
-// Run: bazel run //benchmarks/kernels/conv:conv_bench -- \
+// Run: bazel run //benchmarks/kernels/cpu/conv:conv_bench --
 //        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <memory>
 #include <vector>

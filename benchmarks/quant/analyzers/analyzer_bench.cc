@@ -1,8 +1,8 @@
 // Encoding analyzers: UpdateStats throughput of TF (min/max) and
 // TF-enhanced (512-bucket PDF) on 1M floats, and the TF-enhanced candidate
 // search (ComputeEncoding), at 1 and 2 threads.
-//   bazel run -c opt //benchmarks/quant:analyzer_bench -- \
-//     --benchmark_min_time=0.1 --benchmark_repetitions=3 \
+//   bazel run -c opt //benchmarks/quant/analyzers:analyzer_bench --
+//     --benchmark_min_time=0.1 --benchmark_repetitions=3
 //     --benchmark_report_aggregates_only=true
 #include <cstdint>
 #include <memory>
