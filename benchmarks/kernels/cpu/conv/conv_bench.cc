@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/conv/conv.h"
@@ -37,10 +38,7 @@ void BM_Conv(benchmark::State& state) {
   const Layer& l = kLayers[state.range(0)];
   const int threads = static_cast<int>(state.range(2));
   const auto isa = static_cast<engine::Isa>(state.range(3));
-  if (!engine::IsaSupported(isa)) {
-    state.SkipWithError("Isa not supported");
-    return;
-  }
+  if (bench::SkipIfUnsupported(state, isa)) return;
   state.SetLabel(l.name);
   const ConvShape s = MakeConv2d(state.range(1), l.cin, l.cout, l.hw, l.hw, l.k,
                                  l.stride, l.pad, 1, l.groups);

@@ -8,15 +8,14 @@
 // Run: bazel run //benchmarks/kernels/cpu/fake_quant:qdq_bench --
 //        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <stdlib.h>
-#include <string.h>
 
-#include <chrono>
-#include <map>
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/fake_quant/fake_quant.h"
@@ -31,7 +30,7 @@ struct Aligned {
   T* p;
   explicit Aligned(int64_t n)
       : p(static_cast<T*>(aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64))) {
-    memset(p, 0, n * sizeof(T));
+    std::fill_n(p, n, T{});
   }
   ~Aligned() { free(p); }
   Aligned(const Aligned&) = delete;
@@ -48,39 +47,7 @@ struct Buffers {
   }
 };
 
-// memcpy bandwidth (bytes/s, read + write) for n floats, measured once.
-double CopyBandwidth(int64_t n) {
-  static std::map<int64_t, double>* cache = new std::map<int64_t, double>;
-  auto it = cache->find(n);
-  if (it != cache->end()) return it->second;
-  Buffers b(n);
-  memcpy(b.y.data(), b.x.data(), n * 4);  // touch pages
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    const int iters = n >= (1 << 22) ? 3 : 20;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < iters; ++i) {
-      memcpy(b.y.data(), b.x.data(), n * 4);
-      benchmark::ClobberMemory();
-    }
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-            .count();
-    best = std::max(best, 2.0 * 4.0 * n * iters / s);
-  }
-  (*cache)[n] = best;
-  return best;
-}
-
-void BM_Memcpy(benchmark::State& state) {
-  const int64_t n = state.range(0);
-  Buffers b(n);
-  for (auto _ : state) {
-    memcpy(b.y.data(), b.x.data(), n * 4);
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(int64_t(state.iterations()) * n * 8);
-}
+using bench::BM_Memcpy;  // bytes read + written
 
 // args: n, threads, per_channel (0/1), isa
 void BM_Qdq(benchmark::State& state) {
@@ -88,11 +55,8 @@ void BM_Qdq(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(1));
   const bool per_channel = state.range(2) != 0;
   const auto isa = static_cast<engine::Isa>(state.range(3));
-  if (!engine::IsaSupported(isa)) {
-    state.SkipWithError("Isa not supported");
-    return;
-  }
-  const double copy_bw = CopyBandwidth(n);
+  if (bench::SkipIfUnsupported(state, isa)) return;
+  const double copy_bw = bench::MemcpyBandwidth(n);
   Buffers b(n);
   QdqLayout l = PerTensorLayout(n);
   std::vector<QdqParam> params(1, MakeQdqParam(0.01f, 3, -128, 127));
@@ -130,19 +94,13 @@ void QdqArgs(benchmark::internal::Benchmark* b) {
   b->ArgNames({"n", "threads", "per_channel", "isa"});
 }
 
-bool SkipUnsupported(benchmark::State& state, engine::Isa isa) {
-  if (engine::IsaSupported(isa)) return false;
-  state.SkipWithError("Isa not supported");
-  return true;
-}
-
 void Finish(benchmark::State& state, int64_t n, double bytes_per_elem,
             engine::Isa isa, const char* what) {
   const double bytes = bytes_per_elem * n * state.iterations();
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
   state.SetItemsProcessed(n * state.iterations());
-  state.counters["copy_frac"] =
-      benchmark::Counter(bytes / CopyBandwidth(n), benchmark::Counter::kIsRate);
+  state.counters["copy_frac"] = benchmark::Counter(
+      bytes / bench::MemcpyBandwidth(n), benchmark::Counter::kIsRate);
   state.SetLabel(std::string(engine::IsaName(isa)) + " " + what);
 }
 
@@ -150,8 +108,8 @@ void Finish(benchmark::State& state, int64_t n, double bytes_per_elem,
 void BM_QuantizeInt8(benchmark::State& state) {
   const int64_t n = state.range(0);
   const auto isa = static_cast<engine::Isa>(state.range(1));
-  if (SkipUnsupported(state, isa)) return;
-  CopyBandwidth(n);
+  if (bench::SkipIfUnsupported(state, isa)) return;
+  bench::MemcpyBandwidth(n);
   Buffers b(n);
   Aligned<int8_t> q(n);
   const QdqParam p = MakeQdqParam(0.01f, 3, -128, 127);
@@ -167,8 +125,8 @@ void BM_QuantizeInt8(benchmark::State& state) {
 void BM_DequantizeInt8(benchmark::State& state) {
   const int64_t n = state.range(0);
   const auto isa = static_cast<engine::Isa>(state.range(1));
-  if (SkipUnsupported(state, isa)) return;
-  CopyBandwidth(n);
+  if (bench::SkipIfUnsupported(state, isa)) return;
+  bench::MemcpyBandwidth(n);
   Buffers b(n);
   Aligned<int8_t> q(n);
   for (int64_t k = 0; k < n; ++k) q[k] = static_cast<int8_t>(k * 7);
@@ -184,8 +142,8 @@ void BM_DequantizeInt8(benchmark::State& state) {
 void BM_Fp16RoundTrip(benchmark::State& state) {
   const int64_t n = state.range(0);
   const auto isa = static_cast<engine::Isa>(state.range(1));
-  if (SkipUnsupported(state, isa)) return;
-  CopyBandwidth(n);
+  if (bench::SkipIfUnsupported(state, isa)) return;
+  bench::MemcpyBandwidth(n);
   Buffers b(n);
   for (auto _ : state) {
     Fp16RoundTrip(b.x.data(), b.y.data(), n, nullptr, isa);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/fake_quant_grad/range_learning_backward.h"
@@ -27,10 +28,7 @@ void BM_RangeLearnBackward(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(1));
   const auto isa = static_cast<engine::Isa>(state.range(2));
   const bool with_x_hat = state.range(3) != 0;
-  if (!engine::IsaSupported(isa)) {
-    state.SkipWithError("Isa not supported");
-    return;
-  }
+  if (bench::SkipIfUnsupported(state, isa)) return;
   const std::vector<float> x = Data(n, 1), dy = Data(n, 2);
   std::vector<float> dx(n), x_hat(with_x_hat ? n : 0);
   const float mn = -1.0f, mx = 1.0f;
@@ -53,10 +51,7 @@ void BM_SteBackward(benchmark::State& state) {
   const int64_t n = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   const auto isa = static_cast<engine::Isa>(state.range(2));
-  if (!engine::IsaSupported(isa)) {
-    state.SkipWithError("Isa not supported");
-    return;
-  }
+  if (bench::SkipIfUnsupported(state, isa)) return;
   const std::vector<float> dy = Data(n, 2);
   std::vector<uint8_t> mask(n);
   for (int64_t i = 0; i < n; ++i) mask[i] = (i % 7) != 0;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "benchmarks/kernels/cpu/gemm/fma_peak.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
@@ -97,10 +98,7 @@ void BM_Gemm(benchmark::State& state) {
   const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
   const int threads = static_cast<int>(state.range(3));
   const auto isa = static_cast<Isa>(state.range(4));
-  if (!engine::IsaSupported(isa)) {
-    state.SkipWithError("Isa not supported");
-    return;
-  }
+  if (bench::SkipIfUnsupported(state, isa)) return;
   const Peak peak = PeakGflops(isa);
   std::vector<float> a(m * k), b(k * n), c(m * n);
   for (size_t i = 0; i < a.size(); ++i) a[i] = float(i % 17) * 0.01f - 0.08f;

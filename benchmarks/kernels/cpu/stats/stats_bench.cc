@@ -4,20 +4,19 @@
 //
 // Counters: bytes_per_second / items_per_second (elements), Gelem_per_thread
 // (G elements/s per thread) and frac_memcpy = this kernel's read rate as a
-// fraction of a plain memcpy's read rate of the same size, measured at start
-// in this binary (median of 3).
+// fraction of a plain memcpy's read rate of the same size, measured once in
+// this binary (bench::MemcpyBandwidth). BM_Memcpy counts bytes read + written.
 // Run: bazel run //benchmarks/kernels/cpu/stats:stats_bench --
 //        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
-#include <string.h>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/stats/histogram.h"
@@ -38,51 +37,16 @@ const std::vector<float>& Data(int64_t n) {
   return cache->emplace(n, std::move(v)).first->second;
 }
 
-// memcpy read bandwidth (bytes/s) for n floats, median of 3.
-double MemcpyBps(int64_t n) {
-  static auto* cache = new std::map<int64_t, double>();
-  auto it = cache->find(n);
-  if (it != cache->end()) return it->second;
-  const std::vector<float>& src = Data(n);
-  std::vector<float> dst(n, 1.0f);
-  std::vector<double> rates;
-  for (int rep = 0; rep < 3; ++rep) {
-    const int iters = std::max<int64_t>(2, (int64_t{1} << 26) / n);
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < iters; ++i) {
-      memcpy(dst.data(), src.data(), n * sizeof(float));
-      benchmark::DoNotOptimize(dst.data());
-      benchmark::ClobberMemory();
-    }
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-            .count();
-    rates.push_back(iters * n * sizeof(float) / s);
-  }
-  std::sort(rates.begin(), rates.end());
-  return (*cache)[n] = rates[1];
-}
-
 void SetCounters(benchmark::State& st, int64_t n, int threads) {
   const int64_t items = st.iterations() * n;
   st.SetItemsProcessed(items);
   st.SetBytesProcessed(items * sizeof(float));
   st.counters["Gelem_per_thread"] = benchmark::Counter(
       static_cast<double>(items) / threads / 1e9, benchmark::Counter::kIsRate);
+  // Read rate over memcpy's read rate (half its bytes read + written).
   st.counters["frac_memcpy"] = benchmark::Counter(
-      items * sizeof(float) / MemcpyBps(n), benchmark::Counter::kIsRate);
-}
-
-void BM_Memcpy(benchmark::State& st) {
-  const int64_t n = st.range(0);
-  const std::vector<float>& src = Data(n);
-  std::vector<float> dst(n, 1.0f);
-  for (auto _ : st) {
-    memcpy(dst.data(), src.data(), n * sizeof(float));
-    benchmark::DoNotOptimize(dst.data());
-    benchmark::ClobberMemory();
-  }
-  SetCounters(st, n, 1);
+      items * sizeof(float) / (bench::MemcpyBandwidth(n) / 2),
+      benchmark::Counter::kIsRate);
 }
 
 void BM_MinMax(benchmark::State& st, engine::Isa isa) {
@@ -144,7 +108,7 @@ void BM_Hist2048Linear(benchmark::State& st, engine::Isa isa) {
 void Register() {
   constexpr int64_t kSizes[] = {int64_t{1} << 20, int64_t{1} << 24};
   for (int64_t n : kSizes) {
-    benchmark::RegisterBenchmark("BM_Memcpy", BM_Memcpy)
+    benchmark::RegisterBenchmark("BM_Memcpy", bench::BM_Memcpy)
         ->Arg(n)
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
