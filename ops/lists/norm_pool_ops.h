@@ -2,6 +2,14 @@
 #ifndef QUANTSIM_OPS_LISTS_NORM_POOL_OPS_H_
 #define QUANTSIM_OPS_LISTS_NORM_POOL_OPS_H_
 
-#define QUANTSIM_NORM_POOL_OPS(X) 
+#define QUANTSIM_NORM_POOL_OPS(X) \
+  X(MaxPool)                      \
+  X(MaxPoolGrad)                  \
+  X(AveragePool)                  \
+  X(AveragePoolGrad)              \
+  X(GlobalAveragePool)            \
+  X(GlobalAveragePoolGrad)        \
+  X(GlobalMaxPool)                \
+  X(GlobalMaxPoolGrad)
 
 #endif  // QUANTSIM_OPS_LISTS_NORM_POOL_OPS_H_
