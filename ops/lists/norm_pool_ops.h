@@ -3,6 +3,12 @@
 #define QUANTSIM_OPS_LISTS_NORM_POOL_OPS_H_
 
 #define QUANTSIM_NORM_POOL_OPS(X) \
+  X(BatchNormalization)           \
+  X(BatchNormalizationGrad)       \
+  X(LayerNormalization)           \
+  X(GroupNormalization)           \
+  X(InstanceNormalization)        \
+  X(RowNormGrad)                  \
   X(MaxPool)                      \
   X(MaxPoolGrad)                  \
   X(AveragePool)                  \
