@@ -70,7 +70,8 @@ absl::StatusOr<BnAttrs> ParseBn(const graph::Node& node) {
   return a;
 }
 
-// X as [N, C, S] and the four [C] parameter inputs (contiguous, f32).
+// X as [N, C, S]; inputs [first_param, num_inputs) hold [C] parameters
+// (contiguous, f32).
 absl::StatusOr<kernels::BatchNormShape> CheckShapes(graph::KernelContext& ctx,
                                                     const engine::Tensor& x,
                                                     int first_param) {
@@ -79,7 +80,7 @@ absl::StatusOr<kernels::BatchNormShape> CheckShapes(graph::KernelContext& ctx,
                                   " must have rank >= 2 [N, C, ...]"));
   }
   kernels::BatchNormShape s{x.dim(0), x.dim(1), x.shape().Product(2, x.rank())};
-  for (int i = first_param; i < first_param + 4; ++i) {
+  for (int i = first_param; i < ctx.num_inputs(); ++i) {
     const engine::Tensor& p = ctx.input(i);
     if (p.numel() != s.C || p.dtype() != engine::DType::kF32 ||
         !p.IsContiguous()) {
