@@ -113,6 +113,61 @@ absl::Status SetReshapedOutput(graph::KernelContext& ctx, int out,
                                const engine::Tensor& x,
                                std::vector<int64_t> dims);
 
+// ONNX sliding-window attributes shared by pools (and Conv): kernel_shape,
+// strides, dilations, pads [b_1..b_k, e_1..e_k], auto_pad (NOTSET |
+// SAME_UPPER | SAME_LOWER | VALID), ceil_mode. Defaults: strides and
+// dilations 1, pads 0. kernel.empty() when the node has no kernel_shape.
+struct WindowAttrs {
+  std::vector<int64_t> kernel, strides, dilations, pads;
+  std::string auto_pad = "NOTSET";
+  bool ceil_mode = false;
+  int rank() const { return static_cast<int>(kernel.size()); }
+};
+
+// Reads and checks the attributes (lengths agree with kernel_shape, values
+// >= 1, pads >= 0, known auto_pad); errors name the node.
+absl::StatusOr<WindowAttrs> ParseWindowAttrs(const graph::Node& node);
+
+// Begin/end pads of every spatial dim for input spatial dims `in` (auto_pad
+// SAME_*: total = max(0, (ceil(in / s) - 1) s + (k - 1) d + 1 - in), the odd
+// pad at the end for SAME_UPPER, at the begin for SAME_LOWER; VALID: 0).
+// `in` may hold -1 (unknown): its pads come back as 0 and its output dim
+// from WindowOutputDims as -1.
+void ResolveWindowPads(const WindowAttrs& w, const std::vector<int64_t>& in,
+                       std::vector<int64_t>* pad_begin,
+                       std::vector<int64_t>* pad_end);
+
+// Output spatial dims (floor or ceil_mode, the PyTorch/ONNX rule dropping a
+// last window that starts in the end padding); -1 for unknown inputs.
+std::vector<int64_t> WindowOutputDims(const WindowAttrs& w,
+                                      const std::vector<int64_t>& in);
+
+// Output type of a sliding-window op on input 0 [N, C, D_1..D_k]: [N,
+// channels (-1 = C), out_1..out_k]; unknown rank stays unknown. Errors name
+// the node: wrong rank, a known output dim < 1.
+absl::StatusOr<graph::ValueType> WindowOutputType(const graph::InferContext& c,
+                                                  const WindowAttrs& w,
+                                                  int64_t channels = -1);
+
+// Fills the spatial fields of a kernel parameter struct P (spatial_rank,
+// kernel, stride, dilation, pad_begin, pad_end, ceil_mode, as in
+// kernels::PoolParams) for concrete input spatial dims `in`.
+template <typename P>
+void FillWindowParams(const WindowAttrs& w, const std::vector<int64_t>& in,
+                      P* p) {
+  std::vector<int64_t> pb, pe;
+  ResolveWindowPads(w, in, &pb, &pe);
+  p->spatial_rank = w.rank();
+  for (int i = 0; i < w.rank(); ++i) {
+    p->kernel[i] = w.kernel[i];
+    p->stride[i] = w.strides[i];
+    p->dilation[i] = w.dilations[i];
+    p->pad_begin[i] = pb[i];
+    p->pad_end[i] = pe[i];
+  }
+  p->ceil_mode = w.ceil_mode;
+}
+
 }  // namespace quantsim::ops
 
 #endif  // QUANTSIM_OPS_OP_UTIL_H_

@@ -79,6 +79,62 @@ void ForEachTap(const Geo& g, Fn&& fn) {
       }
 }
 
+// Per dim and output index, the window taps [lo, hi) that fall inside the
+// input (taps in padding contribute nothing to max / sum), so forward walks
+// only valid taps, in the same row-major window order as ForEachTap: the
+// same float operations in the same order, bit-identical results.
+struct TapRanges {
+  std::vector<int64_t> lo[3], hi[3];
+};
+
+TapRanges MakeTapRanges(const Geo& g) {
+  TapRanges r;
+  for (int t = 0; t < 3; ++t) {
+    r.lo[t].resize(g.out[t]);
+    r.hi[t].resize(g.out[t]);
+    for (int64_t o = 0; o < g.out[t]; ++o) {
+      const int64_t st = o * g.s[t] - g.pb[t];
+      int64_t lo = 0, hi = g.k[t];
+      while (lo < hi && st + lo * g.d[t] < 0) ++lo;
+      while (hi > lo && st + (hi - 1) * g.d[t] >= g.in[t]) --hi;
+      r.lo[t][o] = lo;
+      r.hi[t][o] = hi;
+    }
+  }
+  return r;
+}
+
+// fn(out_flat, first_tap_offset) once per output, then tap(t) for every
+// valid tap in window order; finish(out_flat) after the last tap.
+template <typename Begin, typename Tap, typename End>
+void ForEachValidTap(const Geo& g, const TapRanges& r, Begin&& begin, Tap&& tap,
+                     End&& end) {
+  int64_t o = 0;
+  for (int64_t a = 0; a < g.out[0]; ++a) {
+    const int64_t s0 = a * g.s[0] - g.pb[0];
+    for (int64_t b = 0; b < g.out[1]; ++b) {
+      const int64_t s1 = b * g.s[1] - g.pb[1];
+      for (int64_t c = 0; c < g.out[2]; ++c, ++o) {
+        const int64_t s2 = c * g.s[2] - g.pb[2];
+        begin(o);
+        const int64_t l2 = r.lo[2][c], h2 = r.hi[2][c];
+        for (int64_t i = r.lo[0][a]; i < r.hi[0][a]; ++i) {
+          const int64_t p0 = (s0 + i * g.d[0]) * g.in[1];
+          for (int64_t j = r.lo[1][b]; j < r.hi[1][b]; ++j) {
+            const int64_t row = (p0 + s1 + j * g.d[1]) * g.in[2] + s2;
+            if (g.d[2] == 1) {
+              for (int64_t l = l2; l < h2; ++l) tap(row + l);
+            } else {
+              for (int64_t l = l2; l < h2; ++l) tap(row + l * g.d[2]);
+            }
+          }
+        }
+        end(o);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Dims> PoolOutputDims(const Dims& x, const PoolParams& p) {
@@ -117,24 +173,32 @@ absl::StatusOr<Dims> PoolOutputDims(const Dims& x, const PoolParams& p) {
 void MaxPoolForward(const float* x, const Dims& x_dims, const PoolParams& p,
                     float* y, int64_t* indices, engine::ThreadPool* pool) {
   const Geo g = MakeGeo(x_dims, p);
+  const TapRanges r = MakeTapRanges(g);
   engine::ParallelFor(
       pool, g.planes, PlaneGrain(g), [&](int64_t lo, int64_t hi) {
         for (int64_t pl = lo; pl < hi; ++pl) {
           const float* xp = x + pl * g.in_size;
           float* yp = y + pl * g.out_size;
           int64_t* ip = indices ? indices + pl * g.out_size : nullptr;
-          std::fill(yp, yp + g.out_size,
-                    -std::numeric_limits<float>::infinity());
-          std::vector<int64_t> arg(g.out_size, -1);
-          ForEachTap(g, [&](int64_t o, int64_t t, bool) {
-            if (t < 0) return;
-            const float v = xp[t];
-            if (arg[o] < 0 || (yp[o] == yp[o] && (v > yp[o] || v != v))) {
-              yp[o] = v;
-              arg[o] = t;
-            }
-          });
-          if (ip) std::copy(arg.begin(), arg.end(), ip);
+          float best = 0;
+          int64_t arg = -1;
+          ForEachValidTap(
+              g, r,
+              [&](int64_t) {
+                best = -std::numeric_limits<float>::infinity();
+                arg = -1;
+              },
+              [&](int64_t t) {
+                const float v = xp[t];
+                if (arg < 0 || (best == best && (v > best || v != v))) {
+                  best = v;
+                  arg = t;
+                }
+              },
+              [&](int64_t o) {
+                yp[o] = best;
+                if (ip) ip[o] = arg;
+              });
         }
       });
 }
@@ -174,18 +238,18 @@ std::vector<float> AvgCounts(const Geo& g, bool include_pad) {
 void AveragePoolForward(const float* x, const Dims& x_dims, const PoolParams& p,
                         float* y, engine::ThreadPool* pool) {
   const Geo g = MakeGeo(x_dims, p);
+  const TapRanges r = MakeTapRanges(g);
   const std::vector<float> cnt = AvgCounts(g, p.count_include_pad);
   engine::ParallelFor(pool, g.planes, PlaneGrain(g),
                       [&](int64_t lo, int64_t hi) {
                         for (int64_t pl = lo; pl < hi; ++pl) {
                           const float* xp = x + pl * g.in_size;
                           float* yp = y + pl * g.out_size;
-                          std::fill(yp, yp + g.out_size, 0.0f);
-                          ForEachTap(g, [&](int64_t o, int64_t t, bool) {
-                            if (t >= 0) yp[o] += xp[t];
-                          });
-                          for (int64_t o = 0; o < g.out_size; ++o)
-                            yp[o] = yp[o] / cnt[o];
+                          float sum = 0.0f;
+                          ForEachValidTap(
+                              g, r, [&](int64_t) { sum = 0.0f; },
+                              [&](int64_t t) { sum += xp[t]; },
+                              [&](int64_t o) { yp[o] = sum / cnt[o]; });
                         }
                       });
 }
