@@ -11,6 +11,7 @@
 //   dC = beta * (dY summed to C's shape)   (internal op GemmGradC)
 #include "kernels/cpu/gemm/gemm.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,18 @@ class GemmKernel final : public graph::OpKernel {
         }
         e.bias = bias.data();
       }
+    }
+    if (k == 0) {  // empty sum: Y = beta * C (broadcast) or 0
+      float* yd = y.data<float>();
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          float v = p.beta != 0.0f ? p.beta * yd[i * n + j] : 0.0f;
+          if (e.bias_kind == kernels::GemmBias::kPerRow) v += e.bias[i];
+          if (e.bias_kind == kernels::GemmBias::kPerColumn) v += e.bias[j];
+          yd[i * n + j] = v;
+        }
+      }
+      return absl::OkStatus();
     }
     kernels::Gemm(p, a.data<float>(), b.data<float>(), y.data<float>(), e,
                   ctx.pool(), ctx.isa());

@@ -10,6 +10,8 @@
 //   dA = MatMulGradA(dY, A, B) = dY B^T summed over A's broadcast batches
 //   dB = MatMulGradB(dY, A, B) = A^T dY summed over B's broadcast batches
 // Sums over broadcast batches accumulate in batch order (Gemm beta = 1).
+#include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -69,6 +71,10 @@ class MatMulKernel final : public graph::OpKernel {
     const float* b = o.b.data<float>();
     float* yd = y.data<float>();
     const int64_t batches = static_cast<int64_t>(g.a_offset.size());
+    if (g.k == 0) {  // empty sums
+      std::fill(yd, yd + y.numel(), 0.0f);
+      return absl::OkStatus();
+    }
     if (Folds(g)) {
       kernels::Gemm(kernels::MakeGemmParams(batches * g.m, g.n, g.k), a, b, yd,
                     {}, ctx.pool(), ctx.isa());
@@ -101,7 +107,12 @@ class MatMulGradKernel final : public graph::OpKernel {
     const float* d = dy.data<float>();
     float* od = out.data<float>();
     const int64_t batches = static_cast<int64_t>(g.a_offset.size());
-    if (batches == 0 || out.numel() == 0) return absl::OkStatus();
+    if (out.numel() == 0) return absl::OkStatus();
+    // Empty sums (no batch, or a zero inner dim): the gradient is zero.
+    if (batches == 0 || dy.numel() == 0) {
+      std::fill(od, od + out.numel(), 0.0f);
+      return absl::OkStatus();
+    }
     // Per batch: dA_t [m, k] = dY_t [m, n] * B_t^T; dB_t [k, n] = A_t^T dY_t.
     kernels::GemmParams p =
         kGradA ? kernels::MakeGemmParams(g.m, g.k, g.n, false, true)

@@ -74,6 +74,19 @@ TEST(GemmOp, BetaZeroIgnoresC) {
   CheckOp(c, "beta 0");
 }
 
+TEST(GemmOp, EmptyInnerDimGivesBetaC) {
+  OpCase c;
+  c.op = "Gemm";
+  c.shapes = {{3, 0}, {0, 5}, {5}};
+  c.attrs.Set("beta", 2.0f);
+  c.reference = [](const std::vector<DArray>& in) {
+    return std::vector<DArray>{
+        GemmRef(in[0], in[1], &in[2], 1.0, 2.0, false, false)};
+  };
+  c.grad_inputs = {0, 1, 2};
+  CheckOp(c, "k = 0");
+}
+
 void CheckMatMul(const Ints& a, const Ints& b, const std::string& label) {
   OpCase c;
   c.op = "MatMul";
@@ -97,6 +110,11 @@ TEST(MatMulOp, NumpySemantics) {
   CheckMatMul({4}, {2, 4, 3}, "1-D x batched");
   CheckMatMul({2, 3, 4}, {4}, "batched x 1-D");
   CheckMatMul({2, 1, 3, 4}, {1, 3, 4, 2}, "both broadcast");
+}
+
+TEST(MatMulOp, EmptyInnerDimGivesZeros) {
+  CheckMatMul({3, 0}, {0, 4}, "k = 0");
+  CheckMatMul({0, 3, 2}, {1, 2, 4}, "zero batch");
 }
 
 }  // namespace

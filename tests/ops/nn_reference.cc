@@ -186,7 +186,7 @@ DArray MatMulRef(const DArray& a, const DArray& b) {
   for (size_t i = 0; i < rb; ++i) {
     const int64_t x = i < rb - ab.size() ? 1 : ab[i - (rb - ab.size())];
     const int64_t z = i < rb - bb.size() ? 1 : bb[i - (rb - bb.size())];
-    batch[i] = std::max(x, z);
+    batch[i] = x == 1 ? z : x;  // numpy: a dim of 1 takes the other
   }
   DArray y;
   y.dims = batch;
