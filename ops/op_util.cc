@@ -46,4 +46,57 @@ absl::Status RequireF32(const graph::InferContext& c, int i) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<kernels::Dims> ToKernelDims(const engine::Shape& shape) {
+  if (shape.rank() > kernels::kMaxRank) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rank ", shape.rank(), " of ", shape.ToString(),
+                     " exceeds the kernels' maximum ", kernels::kMaxRank));
+  }
+  kernels::Dims d;
+  d.rank = shape.rank();
+  for (int i = 0; i < d.rank; ++i) d.d[i] = shape.dim(i);
+  return d;
+}
+
+absl::StatusOr<float> ScalarValue(const engine::Tensor& t,
+                                  const std::string& what) {
+  if (t.dtype() != engine::DType::kF32 || t.numel() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " must be a single f32 value, is ",
+                     engine::DTypeName(t.dtype()), t.shape().ToString()));
+  }
+  return *t.data<float>();
+}
+
+absl::StatusOr<std::vector<int64_t>> Int64Values(const engine::Tensor& t,
+                                                 const std::string& what) {
+  if (t.dtype() != engine::DType::kI64 || t.rank() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " must be a 1-D int64 tensor, is ",
+                     engine::DTypeName(t.dtype()), t.shape().ToString()));
+  }
+  absl::StatusOr<engine::Tensor> c = t.Contiguous();
+  if (!c.ok()) return c.status();
+  const int64_t* p = c->data<int64_t>();
+  return std::vector<int64_t>(p, p + c->numel());
+}
+
+absl::StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes,
+                                               int rank) {
+  std::vector<int> out;
+  for (int64_t a : axes) {
+    if (a < -rank || a >= rank) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("axis ", a, " is out of range for rank ", rank));
+    }
+    out.push_back(static_cast<int>(a < 0 ? a + rank : a));
+  }
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("duplicate axis in [", absl::StrJoin(axes, ", "), "]"));
+  }
+  return out;
+}
+
 }  // namespace quantsim::ops

@@ -5,13 +5,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/shape.h"
+#include "engine/tensor.h"
 #include "graph/graph.h"
 #include "graph/op_def.h"
+#include "kernels/cpu/binary/dims.h"
 
 namespace quantsim::ops {
 
@@ -45,6 +48,24 @@ absl::StatusOr<engine::Shape> BroadcastShapes(const engine::Shape& a,
 
 // Checks that input i of the node is f32 (quantsim's compute type).
 absl::Status RequireF32(const graph::InferContext& c, int i);
+
+// --- Elementwise / reduction helpers (appended by the elementwise family).
+
+// engine::Shape -> kernels::Dims; InvalidArgument above kernels::kMaxRank.
+absl::StatusOr<kernels::Dims> ToKernelDims(const engine::Shape& shape);
+
+// The single f32 value of a one-element tensor (Clip min/max, ...).
+absl::StatusOr<float> ScalarValue(const engine::Tensor& t,
+                                  const std::string& what);
+
+// The values of a 1-D (or scalar) int64 tensor (axes, shapes).
+absl::StatusOr<std::vector<int64_t>> Int64Values(const engine::Tensor& t,
+                                                 const std::string& what);
+
+// Resolves possibly negative axes against `rank`; sorted, InvalidArgument
+// on an axis out of range or a duplicate.
+absl::StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes,
+                                               int rank);
 
 }  // namespace quantsim::ops
 

@@ -2,6 +2,36 @@
 #ifndef QUANTSIM_OPS_LISTS_ELEMENTWISE_OPS_H_
 #define QUANTSIM_OPS_LISTS_ELEMENTWISE_OPS_H_
 
-#define QUANTSIM_ELEMENTWISE_OPS(X) 
+// Unary (ops/unary_ops.cc: one table entry each) and PRelu (ops/prelu.cc).
+#define QUANTSIM_UNARY_OPS(X) \
+  X(Relu)                     \
+  X(LeakyRelu)                \
+  X(Elu)                      \
+  X(Selu)                     \
+  X(Celu)                     \
+  X(Gelu)                     \
+  X(Sigmoid)                  \
+  X(Tanh)                     \
+  X(HardSigmoid)              \
+  X(HardSwish)                \
+  X(Softplus)                 \
+  X(Softsign)                 \
+  X(Mish)                     \
+  X(Clip)                     \
+  X(Exp)                      \
+  X(Log)                      \
+  X(Sqrt)                     \
+  X(Reciprocal)               \
+  X(Abs)                      \
+  X(Neg)                      \
+  X(Erf)                      \
+  X(Floor)                    \
+  X(Ceil)                     \
+  X(Round)                    \
+  X(UnaryGrad)                \
+  X(PRelu)                    \
+  X(PReluGrad)
+
+#define QUANTSIM_ELEMENTWISE_OPS(X) QUANTSIM_UNARY_OPS(X)
 
 #endif  // QUANTSIM_OPS_LISTS_ELEMENTWISE_OPS_H_
