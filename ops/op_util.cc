@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/status.h"
 
 namespace quantsim::ops {
 
@@ -97,6 +98,29 @@ absl::StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes,
         absl::StrCat("duplicate axis in [", absl::StrJoin(axes, ", "), "]"));
   }
   return out;
+}
+
+absl::Status InferBroadcast(graph::InferContext& c) {
+  std::vector<int64_t> dims;
+  bool has_rank = true;
+  for (int i = 0; i < c.num_inputs(); ++i) {
+    if (!c.has_input(i)) continue;
+    QS_RETURN_IF_ERROR(RequireF32(c, i));
+    const graph::ValueType& t = c.input(i);
+    if (!t.has_rank) {
+      has_rank = false;
+      continue;
+    }
+    absl::StatusOr<std::vector<int64_t>> d = BroadcastDims(dims, t.dims);
+    if (!d.ok()) return c.Error(std::string(d.status().message()));
+    dims = std::move(*d);
+  }
+  graph::ValueType out;
+  out.dtype = engine::DType::kF32;
+  out.has_rank = has_rank;
+  if (has_rank) out.dims = std::move(dims);
+  c.set_output(0, std::move(out));
+  return absl::OkStatus();
 }
 
 }  // namespace quantsim::ops

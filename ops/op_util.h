@@ -67,6 +67,11 @@ absl::StatusOr<std::vector<int64_t>> Int64Values(const engine::Tensor& t,
 absl::StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes,
                                                int rank);
 
+// Shape inference of numpy-broadcasting elementwise ops: every present input
+// f32, output 0 the broadcast of all of them (unknown rank if any input's
+// rank is unknown).
+absl::Status InferBroadcast(graph::InferContext& c);
+
 }  // namespace quantsim::ops
 
 #endif  // QUANTSIM_OPS_OP_UTIL_H_

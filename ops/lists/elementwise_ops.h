@@ -32,6 +32,21 @@
   X(PRelu)                    \
   X(PReluGrad)
 
-#define QUANTSIM_ELEMENTWISE_OPS(X) QUANTSIM_UNARY_OPS(X)
+// Broadcasting binary (ops/binary_ops.cc) and variadic (ops/variadic_ops.cc).
+#define QUANTSIM_BINARY_OPS(X) \
+  X(Add)                       \
+  X(Sub)                       \
+  X(Mul)                       \
+  X(Div)                       \
+  X(Pow)                       \
+  X(BinaryGrad)                \
+  X(Max)                       \
+  X(Min)                       \
+  X(Sum)                       \
+  X(Mean)
+
+#define QUANTSIM_ELEMENTWISE_OPS(X) \
+  QUANTSIM_UNARY_OPS(X)             \
+  QUANTSIM_BINARY_OPS(X)
 
 #endif  // QUANTSIM_OPS_LISTS_ELEMENTWISE_OPS_H_
