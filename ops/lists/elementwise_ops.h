@@ -45,8 +45,18 @@
   X(Sum)                       \
   X(Mean)
 
+// Reductions (ops/reduce_ops.cc) and ArgMax (ops/arg_max.cc).
+#define QUANTSIM_REDUCE_OPS(X) \
+  X(ReduceSum)                 \
+  X(ReduceMean)                \
+  X(ReduceMax)                 \
+  X(ReduceMin)                 \
+  X(ReduceGrad)                \
+  X(ArgMax)
+
 #define QUANTSIM_ELEMENTWISE_OPS(X) \
   QUANTSIM_UNARY_OPS(X)             \
-  QUANTSIM_BINARY_OPS(X)
+  QUANTSIM_BINARY_OPS(X)            \
+  QUANTSIM_REDUCE_OPS(X)
 
 #endif  // QUANTSIM_OPS_LISTS_ELEMENTWISE_OPS_H_
