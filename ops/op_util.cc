@@ -123,4 +123,15 @@ absl::Status InferBroadcast(graph::InferContext& c) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<kernels::LossReduction> ParseLossReduction(
+    const graph::Attributes& attrs, const std::string& where) {
+  QS_ASSIGN_OR_RETURN(std::string r,
+                      attrs.GetStringOr("reduction", "mean", where));
+  if (r == "none") return kernels::LossReduction::kNone;
+  if (r == "sum") return kernels::LossReduction::kSum;
+  if (r == "mean") return kernels::LossReduction::kMean;
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, ": reduction '", r, "' (none | sum | mean)"));
+}
+
 }  // namespace quantsim::ops

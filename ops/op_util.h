@@ -15,6 +15,7 @@
 #include "graph/graph.h"
 #include "graph/op_def.h"
 #include "kernels/cpu/binary/dims.h"
+#include "kernels/cpu/softmax/softmax.h"
 
 namespace quantsim::ops {
 
@@ -71,6 +72,11 @@ absl::StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes,
 // f32, output 0 the broadcast of all of them (unknown rank if any input's
 // rank is unknown).
 absl::Status InferBroadcast(graph::InferContext& c);
+
+// The `reduction` attribute of the loss ops: "none" | "sum" | "mean"
+// (default "mean"), InvalidArgument naming `where` otherwise.
+absl::StatusOr<kernels::LossReduction> ParseLossReduction(
+    const graph::Attributes& attrs, const std::string& where);
 
 }  // namespace quantsim::ops
 

@@ -54,9 +54,22 @@
   X(ReduceGrad)                \
   X(ArgMax)
 
+// Softmax (ops/softmax.cc) and losses (one file each).
+#define QUANTSIM_SOFTMAX_LOSS_OPS(X) \
+  X(Softmax)                         \
+  X(LogSoftmax)                      \
+  X(SoftmaxGrad)                     \
+  X(SoftmaxCrossEntropyLoss)         \
+  X(SoftmaxCrossEntropyLossGrad)     \
+  X(NegativeLogLikelihoodLoss)       \
+  X(NegativeLogLikelihoodLossGrad)   \
+  X(MeanSquaredError)                \
+  X(MeanSquaredErrorGrad)
+
 #define QUANTSIM_ELEMENTWISE_OPS(X) \
   QUANTSIM_UNARY_OPS(X)             \
   QUANTSIM_BINARY_OPS(X)            \
-  QUANTSIM_REDUCE_OPS(X)
+  QUANTSIM_REDUCE_OPS(X)            \
+  QUANTSIM_SOFTMAX_LOSS_OPS(X)
 
 #endif  // QUANTSIM_OPS_LISTS_ELEMENTWISE_OPS_H_
