@@ -60,7 +60,9 @@ absl::StatusOr<Tensor> Tensor::FromStorage(std::shared_ptr<Storage> storage,
   }
   const int64_t capacity =
       static_cast<int64_t>(storage->bytes() / DTypeSize(dtype));
-  if (offset < 0 || last >= capacity) {
+  // An empty view reaches no element: it only needs an offset in range.
+  const bool empty = shape.NumElements() == 0;
+  if (offset < 0 || (empty ? offset > capacity : last >= capacity)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Tensor::FromStorage: view ", shape.ToString(), " at offset ", offset,
         " exceeds storage of ", capacity, " elements"));

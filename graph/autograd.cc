@@ -50,8 +50,12 @@ class NodeGradBuilder final : public GradBuilder {
   absl::StatusOr<ValueId> Scalar(float value) override {
     QS_ASSIGN_OR_RETURN(engine::Tensor t, engine::Tensor::FromVector<float>(
                                               engine::Shape(), {value}));
+    return Constant(std::move(t));
+  }
+  absl::StatusOr<ValueId> Constant(engine::Tensor value) override {
     return g_.AddConstant(
-        g_.UniqueName(absl::StrCat(node().name, "/grad/const")), std::move(t));
+        g_.UniqueName(absl::StrCat(node().name, "/grad/const")),
+        std::move(value));
   }
   void SetInputGrad(int i, ValueId grad) override { input_grads_[i] = grad; }
   const std::vector<ValueId>& input_grads() const { return input_grads_; }

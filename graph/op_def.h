@@ -105,6 +105,8 @@ class GradBuilder {
                                                     int num_outputs = 1) = 0;
   // A scalar f32 constant.
   virtual absl::StatusOr<ValueId> Scalar(float value) = 0;
+  // A constant of any dtype and shape (e.g. int64 axes or shapes).
+  virtual absl::StatusOr<ValueId> Constant(engine::Tensor value) = 0;
   virtual void SetInputGrad(int i, ValueId grad) = 0;
 
   absl::StatusOr<ValueId> Emit1(const std::string& op_type,

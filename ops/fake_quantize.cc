@@ -32,9 +32,9 @@ absl::StatusOr<RoundingMode> ParseRounding(const std::string& s,
   if (s == "half_to_even") return RoundingMode::kHalfToEven;
   if (s == "half_away_from_zero") return RoundingMode::kHalfAwayFromZero;
   if (s == "stochastic") return RoundingMode::kStochastic;
-  return absl::InvalidArgumentError(absl::StrCat(
-      where, ": rounding '", s,
-      "' (half_to_even | half_away_from_zero | stochastic)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, ": rounding '", s,
+                   "' (half_to_even | half_away_from_zero | stochastic)"));
 }
 
 class FakeQuantizeKernel final : public graph::OpKernel {
@@ -71,8 +71,8 @@ class FakeQuantizeKernel final : public graph::OpKernel {
     const engine::Tensor& x = ctx.input(0);
     kernels::QdqLayout layout = kernels::PerTensorLayout(x.numel());
     if (per_channel_) {
-      QS_ASSIGN_OR_RETURN(int axis, x.shape().NormalizeAxis(
-                                        static_cast<int>(axis_)));
+      QS_ASSIGN_OR_RETURN(int axis,
+                          x.shape().NormalizeAxis(static_cast<int>(axis_)));
       layout.outer = x.shape().Product(0, axis);
       layout.axis = x.dim(axis);
       layout.inner = x.shape().Product(axis + 1, x.rank());
@@ -102,14 +102,15 @@ class FakeQuantizeKernel final : public graph::OpKernel {
     if (config.rounding == RoundingMode::kStochastic && !ctx.training()) {
       config.rounding = RoundingMode::kHalfAwayFromZero;
     }
-    absl::Status check = kernels::CheckQdqArgs(layout, params.data(), n, config);
+    absl::Status check =
+        kernels::CheckQdqArgs(layout, params.data(), n, config);
     if (!check.ok()) return ctx.Error(std::string(check.message()));
     QS_ASSIGN_OR_RETURN(engine::Tensor xc, x.Contiguous());
     QS_ASSIGN_OR_RETURN(engine::Tensor y, ctx.AllocateOutput(0, x.shape()));
     uint8_t* mask = nullptr;
     if (ctx.num_outputs() > 1) {
-      QS_ASSIGN_OR_RETURN(engine::Tensor m, ctx.AllocateOutput(
-                                                1, x.shape(), engine::DType::kU8));
+      QS_ASSIGN_OR_RETURN(engine::Tensor m,
+                          ctx.AllocateOutput(1, x.shape(), engine::DType::kU8));
       mask = m.data<uint8_t>();
     }
     kernels::FakeQuantize(xc.data<float>(), y.data<float>(), mask, layout,
@@ -142,9 +143,9 @@ absl::Status Backward(graph::GradBuilder& b) {
         b.node().Describe(),
         ": training needs the mask output (give the node 2 outputs)"));
   }
-  QS_ASSIGN_OR_RETURN(graph::ValueId dx,
-                      b.Emit1("FakeQuantizeSteGrad",
-                              {b.output_grad(0), b.output(1)}));
+  QS_ASSIGN_OR_RETURN(
+      graph::ValueId dx,
+      b.Emit1("FakeQuantizeSteGrad", {b.output_grad(0), b.output(1)}));
   b.SetInputGrad(0, dx);
   return absl::OkStatus();
 }
@@ -159,7 +160,8 @@ class SteGradKernel final : public graph::OpKernel {
     if (dy.shape() != mask.shape()) return ctx.Error("dy and mask differ");
     QS_ASSIGN_OR_RETURN(engine::Tensor dx, ctx.AllocateOutput(0, dy.shape()));
     kernels::QdqSteBackward(dy.data<float>(), mask.data<uint8_t>(),
-                            dx.data<float>(), dy.numel(), ctx.pool(), ctx.isa());
+                            dx.data<float>(), dy.numel(), ctx.pool(),
+                            ctx.isa());
     return absl::OkStatus();
   }
 };

@@ -14,7 +14,7 @@
 #include "ops/lists/nn_ops.h"
 #include "ops/lists/norm_pool_ops.h"
 
-#define QUANTSIM_OP_LIST(X)  \
+#define QUANTSIM_OP_LIST(X)   \
   QUANTSIM_CORE_OPS(X)        \
   QUANTSIM_DATA_OPS(X)        \
   QUANTSIM_ELEMENTWISE_OPS(X) \

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "engine/shape.h"
 #include "engine/tensor.h"
+#include "engine/thread_pool.h"
 #include "graph/graph.h"
 #include "graph/op_def.h"
 #include "kernels/cpu/binary/dims.h"
@@ -50,7 +52,71 @@ absl::StatusOr<engine::Shape> BroadcastShapes(const engine::Shape& a,
 // Checks that input i of the node is f32 (quantsim's compute type).
 absl::Status RequireF32(const graph::InferContext& c, int i);
 
-// --- Elementwise / reduction helpers (appended by the elementwise family).
+// ---- Data-movement helpers (axes, shape-like inputs, strided copies). ----
+
+// Resolves a possibly negative axis against `rank`: InvalidArgument ("axis 3
+// out of range for rank 2") unless -rank <= axis < rank.
+absl::StatusOr<int> NormalizeAxis(int64_t axis, int rank);
+
+// Resolves a list of axes; InvalidArgument on an out-of-range or repeated
+// axis. Keeps the given order.
+absl::StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes,
+                                               int rank);
+
+// The values of a scalar or 1-D integer tensor (i64 or i32), e.g. a shape.
+absl::StatusOr<std::vector<int64_t>> TensorToInts(const engine::Tensor& t);
+
+// An int-list argument that ONNX moved from an attribute (older opsets) to
+// an input (newer ones): `present` = given either way; `values` = known at
+// shape-inference time (an attribute, or an input that is a graph constant).
+struct IntsArg {
+  bool present = false;
+  std::optional<std::vector<int64_t>> values;
+};
+absl::StatusOr<IntsArg> InferIntsArg(const graph::InferContext& c, int input,
+                                     const std::string& attr);
+// The same at run time: the input when given, else the attribute (read when
+// the kernel was created), else nullopt.
+absl::StatusOr<std::optional<std::vector<int64_t>>> RunIntsArg(
+    const graph::KernelContext& ctx, int input,
+    const std::optional<std::vector<int64_t>>& attr);
+// Reads an optional int-list attribute once (kernel creation).
+absl::StatusOr<std::optional<std::vector<int64_t>>> OptionalIntsAttr(
+    const graph::Node& node, const std::string& attr);
+
+// Product of dims, -1 when any is unknown (-1).
+int64_t KnownProduct(const std::vector<int64_t>& dims);
+
+// Copies every element of index space `dims`:
+//   dst[sum_k i_k * dst_strides[k]] = src[sum_k i_k * src_strides[k]]
+// with elements of `elem_size` bytes and strides in elements of any sign
+// (0 on src broadcasts). Adjacent dims are coalesced; contiguous rows are
+// memcpy'd; rows are split over `pool` (may be null) for large copies.
+void StridedCopy(const void* src, const std::vector<int64_t>& src_strides,
+                 void* dst, const std::vector<int64_t>& dst_strides,
+                 const std::vector<int64_t>& dims, size_t elem_size,
+                 engine::ThreadPool* pool = nullptr);
+
+// Emits the gradient of a pure reshape-like op (Reshape, Flatten, Squeeze,
+// Unsqueeze): `g` reshaped back to input `input`'s shape (a static Reshape
+// when that shape is known, else ReshapeLike(g, x)).
+absl::StatusOr<graph::ValueId> EmitReshapeBack(graph::GradBuilder& b,
+                                               graph::ValueId g, int input);
+
+// ONNX TensorProto.DataType codes <-> DType (Cast 'to', Constant values).
+absl::StatusOr<engine::DType> DTypeFromOnnx(int64_t onnx_type);
+int64_t OnnxDTypeOf(engine::DType dtype);
+
+// Contiguous strides for `dims` (row-major, in elements).
+std::vector<int64_t> ContiguousStrides(const std::vector<int64_t>& dims);
+
+// Sets output `out` to `x` viewed with `dims` (no copy when x is contiguous;
+// a contiguous copy first otherwise).
+absl::Status SetReshapedOutput(graph::KernelContext& ctx, int out,
+                               const engine::Tensor& x,
+                               std::vector<int64_t> dims);
+
+// ---- Elementwise / reduction / loss helpers. ----
 
 // engine::Shape -> kernels::Dims; InvalidArgument above kernels::kMaxRank.
 absl::StatusOr<kernels::Dims> ToKernelDims(const engine::Shape& shape);
@@ -58,15 +124,6 @@ absl::StatusOr<kernels::Dims> ToKernelDims(const engine::Shape& shape);
 // The single f32 value of a one-element tensor (Clip min/max, ...).
 absl::StatusOr<float> ScalarValue(const engine::Tensor& t,
                                   const std::string& what);
-
-// The values of a 1-D (or scalar) int64 tensor (axes, shapes).
-absl::StatusOr<std::vector<int64_t>> Int64Values(const engine::Tensor& t,
-                                                 const std::string& what);
-
-// Resolves possibly negative axes against `rank`; sorted, InvalidArgument
-// on an axis out of range or a duplicate.
-absl::StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes,
-                                               int rank);
 
 // Shape inference of numpy-broadcasting elementwise ops: every present input
 // f32, output 0 the broadcast of all of them (unknown rank if any input's

@@ -8,6 +8,7 @@
 // attributes plus op = <forward type>: Sum broadcasts dy back, Mean also
 // divides by the reduced count, Max/Min route dy to every element equal to
 // the result (all tied elements receive the full dy).
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -80,7 +81,9 @@ absl::StatusOr<std::vector<int>> ResolveAxes(const ReduceConfig& c,
     for (int i = 0; i < rank; ++i) all[i] = i;
     return all;
   }
-  return NormalizeAxes(axes, rank);
+  QS_ASSIGN_OR_RETURN(std::vector<int> out, NormalizeAxes(axes, rank));
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<int64_t> OutDims(const std::vector<int64_t>& x,
@@ -102,7 +105,7 @@ std::vector<int64_t> OutDims(const std::vector<int64_t>& x,
 // Axes of a kernel run: input `index` when present, else the attribute.
 absl::StatusOr<std::vector<int64_t>> RunAxes(const graph::KernelContext& ctx,
                                              int index, const ReduceConfig& c) {
-  if (ctx.has_input(index)) return Int64Values(ctx.input(index), "axes");
+  if (ctx.has_input(index)) return TensorToInts(ctx.input(index));
   return c.attr_axes;
 }
 
@@ -230,7 +233,7 @@ absl::Status Infer(graph::InferContext& c) {
     if (t == nullptr) {
       known = false;
     } else {
-      absl::StatusOr<std::vector<int64_t>> v = Int64Values(*t, "axes");
+      absl::StatusOr<std::vector<int64_t>> v = TensorToInts(*t);
       if (!v.ok()) return c.Error(std::string(v.status().message()));
       raw = *v;
     }

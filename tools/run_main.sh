@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
-exec bazel run -c opt //benchmarks/kernels:qdq_bench -- \
+exec bazel run -c opt //benchmarks/kernels/cpu/fake_quant:qdq_bench -- \
   --benchmark_min_time=0.2 "$@"

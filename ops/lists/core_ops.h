@@ -3,9 +3,9 @@
 #define QUANTSIM_OPS_LISTS_CORE_OPS_H_
 
 #define QUANTSIM_CORE_OPS(X) \
-  X(Identity)                 \
-  X(SumToShape)               \
-  X(FakeQuantize)             \
+  X(Identity)                \
+  X(SumToShape)              \
+  X(FakeQuantize)            \
   X(FakeQuantizeSteGrad)
 
 #endif  // QUANTSIM_OPS_LISTS_CORE_OPS_H_

@@ -120,5 +120,15 @@ TEST(Tensor, BadViewsReturnInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(Tensor, EmptyViewsOfEmptyStorageAreValid) {
+  std::shared_ptr<Storage> none = Storage::Allocate(0).value();
+  Tensor t =
+      Tensor::FromStorage(none, 0, Shape({0, 3}), {3, 1}, DType::kF32).value();
+  EXPECT_EQ(t.numel(), 0);
+  EXPECT_FALSE(Tensor::FromStorage(none, 1, Shape({0}), {1}, DType::kF32).ok());
+  Tensor z = Tensor::Zeros(Shape({2, 0}), DType::kF32).value();
+  EXPECT_TRUE(z.Clone().ok());
+}
+
 }  // namespace
 }  // namespace quantsim::engine

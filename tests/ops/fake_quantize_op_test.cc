@@ -50,7 +50,8 @@ TEST(FakeQuantizeOp, PerChannelAxis1) {
   c.op = "FakeQuantize";
   c.shapes = {{2, 3, 4}};
   c.constants = {Vec({0.01f, 0.02f, 0.05f}), Vec({0, 0, 0})};
-  c.attrs = {{"qmin", int64_t{-128}}, {"qmax", int64_t{127}}, {"axis", int64_t{1}}};
+  c.attrs = {
+      {"qmin", int64_t{-128}}, {"qmax", int64_t{127}}, {"axis", int64_t{1}}};
   c.reference = [](const std::vector<DArray>& in) {
     DArray y = in[0];
     const double s[3] = {0.01f, 0.02f, 0.05f};
@@ -105,11 +106,12 @@ TEST(FakeQuantizeOp, BadParametersNameTheNode) {
   auto x = g.AddInput("x", DType::kF32, {2, 3}).value();
   auto s = g.AddConstant("s", Vec({0.5f, 0.5f})).value();
   auto z = g.AddConstant("z", Vec({0.0f, 0.0f})).value();
-  auto y = g.AddNode("FakeQuantize", {x, s, z},
-                     {{"qmin", int64_t{0}}, {"qmax", int64_t{255}},
-                      {"axis", int64_t{1}}},
-                     1, "fq_bad")
-               .value()[0];
+  auto y =
+      g.AddNode(
+           "FakeQuantize", {x, s, z},
+           {{"qmin", int64_t{0}}, {"qmax", int64_t{255}}, {"axis", int64_t{1}}},
+           1, "fq_bad")
+          .value()[0];
   ASSERT_TRUE(g.AddOutput(y).ok());
   auto cg = graph::CompiledGraph::Compile(g, BuiltinOps()).value();
   engine::Context ctx({1});

@@ -4,7 +4,8 @@
 // ODR rule for per-arch TUs: call nothing that is not templated on Arch (no
 // std::min, no reference.h helpers, no memcpy wrappers): such inline
 // functions are emitted as weak symbols and the linker may keep the AVX-512
-// copy (SIGILL on AVX2 machines). tools/odr_check.sh (odr_check_test) guards this.
+// copy (SIGILL on AVX2 machines). tools/odr_check.sh (odr_check_test) guards
+// this.
 //
 // Each body mirrors stats_reference.h operation for operation.
 //

@@ -1,10 +1,10 @@
 // Broadcast bias add: y[N, C, HW] = x + bias[C, 1, 1] (scalar-vector runs)
 // and NHWC-style x[M, C] + bias[C] (vector-vector), vs memcpy. Bytes: 8 per
 // element. Args: {elements, threads, isa}.
-#include <cstring>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/binary/binary.h"
@@ -12,25 +12,14 @@
 namespace quantsim::kernels {
 namespace {
 
-void BM_Memcpy(benchmark::State& state) {
-  const int64_t n = state.range(0);
-  std::vector<float> x(n, 1.0f), y(n);
-  for (auto _ : state) {
-    std::memcpy(y.data(), x.data(), n * sizeof(float));
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
-}
+using bench::BM_Memcpy;  // bytes read + written
 BENCHMARK(BM_Memcpy)->Arg(1 << 20)->Arg(1 << 24)->UseRealTime();
 
 void BM_AddBias(benchmark::State& state) {
   const int64_t n = state.range(0);
   const auto isa = static_cast<engine::Isa>(state.range(2));
   const bool nchw = state.range(3) != 0;
-  if (!engine::IsaSupported(isa)) {
-    state.SkipWithError("Isa not supported");
-    return;
-  }
+  if (bench::SkipIfUnsupported(state, isa)) return;
   engine::ThreadPool pool(static_cast<int>(state.range(1)));
   const int64_t C = 64, hw = n / C;
   const Dims xd = nchw ? Dims{1, C, hw} : Dims{hw, C};

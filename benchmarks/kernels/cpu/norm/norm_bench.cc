@@ -1,24 +1,16 @@
 // BatchNorm inference on ResNet-like activations [N, C, H, W]; 8 bytes per
 // element. Args: {N, C, HW, threads}.
-#include <cstring>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/norm/norm.h"
 
 namespace quantsim::kernels {
 namespace {
 
-void BM_Memcpy(benchmark::State& state) {
-  const int64_t n = state.range(0);
-  std::vector<float> x(n, 1.0f), y(n);
-  for (auto _ : state) {
-    std::memcpy(y.data(), x.data(), n * sizeof(float));
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
-}
+using bench::BM_Memcpy;  // bytes read + written
 BENCHMARK(BM_Memcpy)->Arg(8 * 64 * 56 * 56)->UseRealTime();
 
 void BM_BatchNormInference(benchmark::State& state) {

@@ -1,24 +1,16 @@
 // MaxPool 2x2 stride 2 on [N, 64, 112, 112] (with indices), 5 bytes per
 // input element (x read, y + 8-byte indices written per 4 inputs).
-#include <cstring>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/pool/pool.h"
 
 namespace quantsim::kernels {
 namespace {
 
-void BM_Memcpy(benchmark::State& state) {
-  const int64_t n = state.range(0);
-  std::vector<float> x(n, 1.0f), y(n);
-  for (auto _ : state) {
-    std::memcpy(y.data(), x.data(), n * sizeof(float));
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
-}
+using bench::BM_Memcpy;  // bytes read + written
 BENCHMARK(BM_Memcpy)->Arg(64 * 112 * 112)->UseRealTime();
 
 void BM_MaxPool2x2(benchmark::State& state) {

@@ -1,24 +1,16 @@
 // Softmax over rows of 1000 classes (1M and 16M floats), 8 bytes per element
 // (x read, y written; the three passes mostly hit cache per row).
-#include <cstring>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/softmax/softmax.h"
 
 namespace quantsim::kernels {
 namespace {
 
-void BM_Memcpy(benchmark::State& state) {
-  const int64_t n = state.range(0);
-  std::vector<float> x(n, 1.0f), y(n);
-  for (auto _ : state) {
-    std::memcpy(y.data(), x.data(), n * sizeof(float));
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
-}
+using bench::BM_Memcpy;  // bytes read + written
 BENCHMARK(BM_Memcpy)->Arg(1000 * 1024)->Arg(1000 * 16384)->UseRealTime();
 
 void BM_Softmax(benchmark::State& state) {

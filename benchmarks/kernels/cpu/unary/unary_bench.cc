@@ -1,11 +1,11 @@
 // Unary throughput (Relu, Sigmoid, GeluErf forward; Relu backward) vs a
 // memcpy copy in the same binary. Args: {elements, threads, isa}. Bytes:
 // 8 per element forward (read x, write y), 12 backward.
-#include <cstring>
 #include <random>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_util.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
 #include "kernels/cpu/unary/unary.h"
@@ -21,27 +21,14 @@ std::vector<float> Data(int64_t n) {
   return v;
 }
 
-void BM_Memcpy(benchmark::State& state) {
-  const int64_t n = state.range(0);
-  const std::vector<float> x = Data(n);
-  std::vector<float> y(n);
-  for (auto _ : state) {
-    std::memcpy(y.data(), x.data(), n * sizeof(float));
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
-  state.SetItemsProcessed(state.iterations() * n);
-}
+using bench::BM_Memcpy;  // bytes read + written
 BENCHMARK(BM_Memcpy)->Arg(1 << 20)->Arg(1 << 24)->UseRealTime();
 
 template <UnaryOp kOp, bool kBackward>
 void BM_Unary(benchmark::State& state) {
   const int64_t n = state.range(0);
   const auto isa = static_cast<engine::Isa>(state.range(2));
-  if (!engine::IsaSupported(isa)) {
-    state.SkipWithError("Isa not supported");
-    return;
-  }
+  if (bench::SkipIfUnsupported(state, isa)) return;
   engine::ThreadPool pool(static_cast<int>(state.range(1)));
   const UnaryParams p = DefaultUnaryParams(kOp);
   const std::vector<float> x = Data(n), dy = Data(n);

@@ -11,42 +11,13 @@
 #include "engine/thread_pool.h"
 #include "gtest/gtest.h"
 #include "kernels/cpu/binary/binary.h"
+#include "tests/kernels/cpu/binary/binary_test_util.h"
 
 namespace quantsim::kernels {
 namespace {
 
-int64_t SourceOffset(const Dims& x, const Dims& y, int64_t flat) {
-  int64_t off = 0, stride = 1;
-  for (int i = y.rank - 1; i >= 0; --i) {
-    const int64_t idx = flat % y.d[i];
-    flat /= y.d[i];
-    const int j = i - (y.rank - x.rank);
-    if (j < 0) continue;
-    if (x.d[j] != 1) off += idx * stride;
-    stride *= x.d[j];
-  }
-  return off;
-}
-
-double OpD(BinaryOp op, double a, double b) {
-  switch (op) {
-    case BinaryOp::kAdd:
-      return a + b;
-    case BinaryOp::kSub:
-      return a - b;
-    case BinaryOp::kMul:
-      return a * b;
-    case BinaryOp::kDiv:
-      return a / b;
-    case BinaryOp::kPow:
-      return std::pow(a, b);
-    case BinaryOp::kMax:
-      return std::max(a, b);
-    case BinaryOp::kMin:
-      return std::min(a, b);
-  }
-  return 0;
-}
+using testing::OpD;
+using testing::SourceOffset;
 
 double Loss(BinaryOp op, const std::vector<double>& a, const Dims& ad,
             const std::vector<double>& b, const Dims& bd, const Dims& y,

@@ -5,11 +5,11 @@
 #include <math.h>
 #include <string.h>
 
-#include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/cpu/conv/conv.h"
+#include "tests/kernels/cpu/random_data.h"
 
 namespace quantsim::kernels::testing {
 
@@ -62,11 +62,7 @@ inline std::vector<NamedShape> TestShapes() {
 }
 
 inline std::vector<float> Random(int64_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
+  return UniformFloats(n, seed, -1.0f, 1.0f);
 }
 
 inline std::vector<float> Abs(std::vector<float> v) {

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include <limits>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "kernels/cpu/fake_quant/layout.h"
 #include "kernels/cpu/fake_quant_grad/range_learning_math.h"
+#include "tests/kernels/cpu/random_data.h"
 
 namespace quantsim::kernels::testing {
 
@@ -40,11 +40,7 @@ inline void ExpectBitEqual(const std::vector<float>& want,
 }
 
 inline std::vector<float> Uniform(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
+  return UniformFloats(static_cast<int64_t>(n), seed, lo, hi);
 }
 
 // Values that stress the rounding and clamping paths of a grid of `scale`

@@ -44,7 +44,8 @@ inline GemmCase MakeCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb,
   return g;
 }
 
-// (k + ceil(k / 128) + 8) * 2^-23 * (|alpha| sum |a||b| + |beta||c0| + |bias|) per element.
+// (k + ceil(k / 128) + 8) * 2^-23 * (|alpha| sum |a||b| + |beta||c0| + |bias|)
+// per element.
 inline double ErrorBound(const GemmCase& g, int64_t i, int64_t j,
                          float bias = 0.0f) {
   const GemmParams& p = g.p;

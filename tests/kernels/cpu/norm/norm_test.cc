@@ -7,21 +7,17 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include "engine/thread_pool.h"
 #include "gtest/gtest.h"
+#include "tests/kernels/cpu/random_data.h"
 
 namespace quantsim::kernels {
 namespace {
 
 std::vector<float> Rand(int64_t n, uint32_t seed, float lo = -2, float hi = 3) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
+  return testing::UniformFloats(n, seed, lo, hi);
 }
 
 // Double BatchNorm training forward.

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "engine/thread_pool.h"
 #include "gtest/gtest.h"
+#include "tests/kernels/cpu/random_data.h"
 
 namespace quantsim::kernels {
 namespace {
@@ -18,11 +18,7 @@ namespace {
 constexpr double kEps = std::numeric_limits<float>::epsilon();
 
 std::vector<float> Rand(int64_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-2, 3);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
+  return testing::UniformFloats(n, seed, -2, 3);
 }
 
 struct Case {

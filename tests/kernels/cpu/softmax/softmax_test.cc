@@ -5,11 +5,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "engine/thread_pool.h"
 #include "gtest/gtest.h"
+#include "tests/kernels/cpu/random_data.h"
 
 namespace quantsim::kernels {
 namespace {
@@ -17,11 +17,7 @@ namespace {
 constexpr double kEps = std::numeric_limits<float>::epsilon();
 
 std::vector<float> Rand(int64_t n, uint32_t seed, float lo = -4, float hi = 4) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
+  return testing::UniformFloats(n, seed, lo, hi);
 }
 
 // Double softmax (or log-softmax) of x viewed as v.
