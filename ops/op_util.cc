@@ -436,4 +436,60 @@ absl::StatusOr<graph::ValueType> WindowOutputType(const graph::InferContext& c,
   return TypeWithDims(x.dtype, std::move(dims));
 }
 
+absl::StatusOr<kernels::Dims> ToKernelDims(const engine::Shape& shape) {
+  if (shape.rank() > kernels::kMaxRank) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rank ", shape.rank(), " of ", shape.ToString(),
+                     " exceeds the kernels' maximum ", kernels::kMaxRank));
+  }
+  kernels::Dims d;
+  d.rank = shape.rank();
+  for (int i = 0; i < d.rank; ++i) d.d[i] = shape.dim(i);
+  return d;
+}
+
+absl::StatusOr<float> ScalarValue(const engine::Tensor& t,
+                                  const std::string& what) {
+  if (t.dtype() != engine::DType::kF32 || t.numel() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " must be a single f32 value, is ",
+                     engine::DTypeName(t.dtype()), t.shape().ToString()));
+  }
+  return *t.data<float>();
+}
+
+absl::Status InferBroadcast(graph::InferContext& c) {
+  std::vector<int64_t> dims;
+  bool has_rank = true;
+  for (int i = 0; i < c.num_inputs(); ++i) {
+    if (!c.has_input(i)) continue;
+    QS_RETURN_IF_ERROR(RequireF32(c, i));
+    const graph::ValueType& t = c.input(i);
+    if (!t.has_rank) {
+      has_rank = false;
+      continue;
+    }
+    absl::StatusOr<std::vector<int64_t>> d = BroadcastDims(dims, t.dims);
+    if (!d.ok()) return c.Error(std::string(d.status().message()));
+    dims = std::move(*d);
+  }
+  graph::ValueType out;
+  out.dtype = engine::DType::kF32;
+  out.has_rank = has_rank;
+  if (has_rank) out.dims = std::move(dims);
+  c.set_output(0, std::move(out));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<kernels::LossReduction> ParseLossReduction(
+    const graph::Attributes& attrs, const std::string& where) {
+  QS_ASSIGN_OR_RETURN(std::string r,
+                      attrs.GetStringOr("reduction", "mean", where));
+  if (r == "none") return kernels::LossReduction::kNone;
+  if (r == "sum") return kernels::LossReduction::kSum;
+  if (r == "mean") return kernels::LossReduction::kMean;
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, ": reduction '", r, "' (none | sum | mean)"));
+}
+
 }  // namespace quantsim::ops

@@ -12,9 +12,12 @@
 
 #include "absl/status/statusor.h"
 #include "engine/shape.h"
+#include "engine/tensor.h"
 #include "engine/thread_pool.h"
 #include "graph/graph.h"
 #include "graph/op_def.h"
+#include "kernels/cpu/binary/dims.h"
+#include "kernels/cpu/softmax/softmax.h"
 
 namespace quantsim::ops {
 
@@ -167,6 +170,25 @@ void FillWindowParams(const WindowAttrs& w, const std::vector<int64_t>& in,
   }
   p->ceil_mode = w.ceil_mode;
 }
+
+// ---- Elementwise / reduction / loss helpers. ----
+
+// engine::Shape -> kernels::Dims; InvalidArgument above kernels::kMaxRank.
+absl::StatusOr<kernels::Dims> ToKernelDims(const engine::Shape& shape);
+
+// The single f32 value of a one-element tensor (Clip min/max, ...).
+absl::StatusOr<float> ScalarValue(const engine::Tensor& t,
+                                  const std::string& what);
+
+// Shape inference of numpy-broadcasting elementwise ops: every present input
+// f32, output 0 the broadcast of all of them (unknown rank if any input's
+// rank is unknown).
+absl::Status InferBroadcast(graph::InferContext& c);
+
+// The `reduction` attribute of the loss ops: "none" | "sum" | "mean"
+// (default "mean"), InvalidArgument naming `where` otherwise.
+absl::StatusOr<kernels::LossReduction> ParseLossReduction(
+    const graph::Attributes& attrs, const std::string& where);
 
 }  // namespace quantsim::ops
 

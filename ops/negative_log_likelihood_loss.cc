@@ -1,0 +1,214 @@
+// NegativeLogLikelihoodLoss (ONNX opset 12/13): input [N, C, D1..Dk] f32
+// (log-probabilities), target [N, D1..Dk] int64 -> loss[n, d] = -input[n,
+// target[n, d], d], reduced per `reduction` ("mean" default: sum / number of
+// samples not ignored, NaN when all are; "sum"; "none" keeps [N, D1..Dk]).
+// ignore_index (optional) zeroes a sample's loss and gradient. The optional
+// class weights input is not supported (InvalidArgument naming the node).
+// There is no kernel for this gather: the op runs it over fixed chunks of
+// engine::ParallelFor (per-sample values) and sums them in double in index
+// order, so results never depend on the thread count.
+// Backward: the internal op NegativeLogLikelihoodLossGrad (dloss, input,
+// target) -> dinput, zero except -g at [n, target, d].
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "engine/status.h"
+#include "engine/thread_pool.h"
+#include "ops/op_util.h"
+
+namespace quantsim::ops {
+namespace {
+
+constexpr int64_t kNoIgnore = std::numeric_limits<int64_t>::min();
+constexpr int64_t kGrain = int64_t{1} << 14;
+
+struct NllConfig {
+  kernels::LossReduction reduction = kernels::LossReduction::kMean;
+  int64_t ignore_index = kNoIgnore;
+};
+
+absl::StatusOr<NllConfig> Parse(const graph::Node& node) {
+  const std::string where = node.Describe();
+  NllConfig c;
+  QS_ASSIGN_OR_RETURN(c.reduction, ParseLossReduction(node.attrs, where));
+  QS_ASSIGN_OR_RETURN(c.ignore_index,
+                      node.attrs.GetIntOr("ignore_index", kNoIgnore, where));
+  return c;
+}
+
+struct Sizes {
+  int64_t n, c, d, count;  // count: samples not ignored
+};
+
+absl::StatusOr<Sizes> Check(const engine::Tensor& x, const engine::Tensor& t,
+                            int64_t ignore) {
+  const engine::Shape& s = x.shape();
+  bool ok = s.rank() >= 2 && t.dtype() == engine::DType::kI64 &&
+            t.rank() == s.rank() - 1 && t.dim(0) == s.dim(0);
+  for (int i = 2; ok && i < s.rank(); ++i) ok = t.dim(i - 1) == s.dim(i);
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input ", s.ToString(), " and target ", engine::DTypeName(t.dtype()),
+        t.shape().ToString(), " must be [N, C, D...] and int64 [N, D...]"));
+  }
+  Sizes z{s.dim(0), s.dim(1), s.Product(2, s.rank()), 0};
+  const int64_t* tp = t.data<int64_t>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (tp[i] == ignore) continue;
+    if (tp[i] < 0 || tp[i] >= z.c) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "target ", tp[i], " at ", i, " is outside [0, ", z.c, ")"));
+    }
+    ++z.count;
+  }
+  return z;
+}
+
+class NllKernel final : public graph::OpKernel {
+ public:
+  static absl::StatusOr<std::unique_ptr<NllKernel>> Create(
+      const graph::Node& node) {
+    auto k = std::make_unique<NllKernel>();
+    QS_ASSIGN_OR_RETURN(k->c_, Parse(node));
+    k->grad_ = node.op_type == "NegativeLogLikelihoodLossGrad";
+    return k;
+  }
+
+  absl::Status Compute(graph::KernelContext& ctx) const override {
+    const int first = grad_ ? 1 : 0;
+    QS_ASSIGN_OR_RETURN(engine::Tensor x, ctx.input(first).Contiguous());
+    QS_ASSIGN_OR_RETURN(engine::Tensor t, ctx.input(first + 1).Contiguous());
+    absl::StatusOr<Sizes> z = Check(x, t, c_.ignore_index);
+    if (!z.ok()) return ctx.Error(std::string(z.status().message()));
+    const bool none = c_.reduction == kernels::LossReduction::kNone;
+    const float* xp = x.data<float>();
+    const int64_t* tp = t.data<int64_t>();
+    const int64_t C = z->c, D = z->d, ignore = c_.ignore_index;
+    if (grad_) {
+      QS_ASSIGN_OR_RETURN(engine::Tensor dl, ctx.input(0).Contiguous());
+      if (dl.numel() != (none ? t.numel() : 1)) {
+        return ctx.Error("dloss " + dl.shape().ToString() +
+                         " does not match the loss");
+      }
+      const float* g = dl.data<float>();
+      const double count = static_cast<double>(z->count);
+      const kernels::LossReduction red = c_.reduction;
+      QS_ASSIGN_OR_RETURN(engine::Tensor dx, ctx.AllocateOutput(0, x.shape()));
+      float* dxp = dx.data<float>();
+      std::memset(dxp, 0, dx.nbytes());
+      engine::ParallelFor(
+          ctx.pool(), t.numel(), kGrain, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+              if (tp[i] == ignore) continue;
+              const float gi = red == kernels::LossReduction::kNone ? g[i]
+                               : red == kernels::LossReduction::kSum
+                                   ? g[0]
+                                   : static_cast<float>(g[0] / count);
+              const int64_t n = i / D, d = i % D;
+              dxp[(n * C + tp[i]) * D + d] = -gi;
+            }
+          });
+      return absl::OkStatus();
+    }
+    QS_ASSIGN_OR_RETURN(
+        engine::Tensor loss,
+        ctx.AllocateOutput(0, none ? t.shape() : engine::Shape()));
+    std::vector<float> per(none ? 0 : t.numel());
+    float* out = none ? loss.data<float>() : per.data();
+    engine::ParallelFor(
+        ctx.pool(), t.numel(), kGrain, [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) {
+            const int64_t n = i / D, d = i % D;
+            out[i] = tp[i] == ignore ? 0.0f : -xp[(n * C + tp[i]) * D + d];
+          }
+        });
+    if (!none) {
+      double total = 0;
+      for (float v : per) total += v;
+      if (c_.reduction == kernels::LossReduction::kMean) {
+        total /= static_cast<double>(z->count);
+      }
+      loss.data<float>()[0] = static_cast<float>(total);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  NllConfig c_;
+  bool grad_ = false;
+};
+
+absl::Status Infer(graph::InferContext& c) {
+  QS_RETURN_IF_ERROR(RequireF32(c, 0));
+  if (c.has_input(2)) {
+    return c.Error("class weights (input 2) are not supported");
+  }
+  QS_ASSIGN_OR_RETURN(NllConfig cfg, Parse(c.node()));
+  const graph::ValueType& x = c.input(0);
+  const graph::ValueType& t = c.input(1);
+  if (t.dtype != engine::DType::kI64) {
+    return c.Error("target must be int64, is " + t.ToString());
+  }
+  if (x.has_rank && (x.dims.size() < 2 ||
+                     (t.has_rank && t.dims.size() + 1 != x.dims.size()))) {
+    return c.Error("input " + x.ToString() + " and target " + t.ToString() +
+                   " must be [N, C, D...] and [N, D...]");
+  }
+  if (cfg.reduction == kernels::LossReduction::kNone) {
+    graph::ValueType o = t;
+    o.dtype = engine::DType::kF32;
+    c.set_output(0, o);
+  } else {
+    c.set_output(0, TypeWithDims(engine::DType::kF32, {}));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Backward(graph::GradBuilder& b) {
+  if (!b.needs_input_grad(0)) return absl::OkStatus();
+  QS_ASSIGN_OR_RETURN(
+      graph::ValueId dx,
+      b.Emit1("NegativeLogLikelihoodLossGrad",
+              {b.output_grad(0), b.input(0), b.input(1)}, b.node().attrs));
+  b.SetInputGrad(0, dx);
+  return absl::OkStatus();
+}
+
+std::vector<graph::AttrSpec> Attrs() {
+  return {{"reduction", graph::AttrType::kString},
+          {"ignore_index", graph::AttrType::kInt}};
+}
+
+}  // namespace
+
+graph::OpDef MakeNegativeLogLikelihoodLossOp() {
+  graph::OpDef d;
+  d.type = "NegativeLogLikelihoodLoss";
+  d.min_inputs = 2;
+  d.max_inputs = 3;
+  d.attrs = Attrs();
+  d.infer = Infer;
+  d.make_cpu_kernel = MakeKernel<NllKernel>;
+  d.backward = Backward;
+  d.onnx = {"NegativeLogLikelihoodLoss", "", 12};
+  return d;
+}
+
+graph::OpDef MakeNegativeLogLikelihoodLossGradOp() {
+  graph::OpDef d;
+  d.type = "NegativeLogLikelihoodLossGrad";
+  d.min_inputs = d.max_inputs = 3;
+  d.attrs = Attrs();
+  d.infer = [](graph::InferContext& c) -> absl::Status {
+    c.set_output(0, c.input(1));
+    return absl::OkStatus();
+  };
+  d.make_cpu_kernel = MakeKernel<NllKernel>;
+  d.differentiable = false;
+  d.onnx = {"", "", 0};
+  return d;
+}
+
+}  // namespace quantsim::ops

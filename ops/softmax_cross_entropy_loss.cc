@@ -1,0 +1,203 @@
+// SoftmaxCrossEntropyLoss (ONNX opset 12/13): scores [N, C, D1..Dk] f32,
+// labels [N, D1..Dk] int64 -> loss ([] for reduction sum/mean, [N, D1..Dk]
+// for none) [, log_prob [N, C, D1..Dk]]. Attrs: reduction ("mean" default),
+// ignore_index (optional; samples with that label get loss and gradient 0
+// and do not count in the mean; mean over no sample is NaN). The optional
+// class weights input is not supported (InvalidArgument naming the node).
+// On kernels::SoftmaxCrossEntropyForward/Backward (fused, double sums).
+// Backward: the internal op SoftmaxCrossEntropyLossGrad (dloss, scores,
+// labels) -> dscores = (softmax - onehot) * g; a gradient flowing into
+// log_prob adds SoftmaxGrad(log=1) of it. Labels get no gradient.
+#include <limits>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "engine/status.h"
+#include "kernels/cpu/softmax/softmax.h"
+#include "ops/op_util.h"
+
+namespace quantsim::ops {
+namespace {
+
+// No ignore_index attribute: a label value that cannot occur.
+constexpr int64_t kNoIgnore = std::numeric_limits<int64_t>::min();
+
+struct SceConfig {
+  kernels::LossReduction reduction = kernels::LossReduction::kMean;
+  int64_t ignore_index = kNoIgnore;
+};
+
+absl::StatusOr<SceConfig> Parse(const graph::Node& node) {
+  const std::string where = node.Describe();
+  SceConfig c;
+  QS_ASSIGN_OR_RETURN(c.reduction, ParseLossReduction(node.attrs, where));
+  QS_ASSIGN_OR_RETURN(c.ignore_index,
+                      node.attrs.GetIntOr("ignore_index", kNoIgnore, where));
+  return c;
+}
+
+struct Sizes {
+  int64_t n, c, d;
+};
+
+// Checks scores [N, C, rest...] against labels [N, rest...].
+absl::StatusOr<Sizes> CheckShapes(const engine::Tensor& scores,
+                                  const engine::Tensor& labels) {
+  const engine::Shape& s = scores.shape();
+  if (s.rank() < 2 || labels.dtype() != engine::DType::kI64 ||
+      labels.rank() != s.rank() - 1 || labels.dim(0) != s.dim(0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scores ", s.ToString(), " and labels ",
+        engine::DTypeName(labels.dtype()), labels.shape().ToString(),
+        " must be [N, C, D...] and int64 [N, D...]"));
+  }
+  for (int i = 2; i < s.rank(); ++i) {
+    if (labels.dim(i - 1) != s.dim(i)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("labels ", labels.shape().ToString(),
+                       " do not match scores ", s.ToString()));
+    }
+  }
+  return Sizes{s.dim(0), s.dim(1), s.Product(2, s.rank())};
+}
+
+class SceKernel final : public graph::OpKernel {
+ public:
+  static absl::StatusOr<std::unique_ptr<SceKernel>> Create(
+      const graph::Node& node) {
+    auto k = std::make_unique<SceKernel>();
+    QS_ASSIGN_OR_RETURN(k->c_, Parse(node));
+    k->grad_ = node.op_type == "SoftmaxCrossEntropyLossGrad";
+    return k;
+  }
+
+  absl::Status Compute(graph::KernelContext& ctx) const override {
+    const int first = grad_ ? 1 : 0;  // Grad: (dloss, scores, labels)
+    QS_ASSIGN_OR_RETURN(engine::Tensor x, ctx.input(first).Contiguous());
+    QS_ASSIGN_OR_RETURN(engine::Tensor l, ctx.input(first + 1).Contiguous());
+    absl::StatusOr<Sizes> z = CheckShapes(x, l);
+    if (!z.ok()) return ctx.Error(std::string(z.status().message()));
+    const int64_t* labels = l.data<int64_t>();
+    absl::Status s = kernels::CheckSoftmaxCrossEntropyArgs(
+        labels, z->n, z->c, z->d, c_.ignore_index, c_.reduction);
+    if (!s.ok()) return ctx.Error(std::string(s.message()));
+    const bool none = c_.reduction == kernels::LossReduction::kNone;
+    if (grad_) {
+      QS_ASSIGN_OR_RETURN(engine::Tensor dloss, ctx.input(0).Contiguous());
+      if (dloss.numel() != (none ? l.numel() : 1)) {
+        return ctx.Error("dloss " + dloss.shape().ToString() +
+                         " does not match the loss");
+      }
+      QS_ASSIGN_OR_RETURN(engine::Tensor dx, ctx.AllocateOutput(0, x.shape()));
+      kernels::SoftmaxCrossEntropyBackward(
+          x.data<float>(), labels, z->n, z->c, z->d, c_.ignore_index,
+          c_.reduction, dloss.data<float>(), dx.data<float>(), ctx.pool());
+      return absl::OkStatus();
+    }
+    QS_ASSIGN_OR_RETURN(
+        engine::Tensor loss,
+        ctx.AllocateOutput(0, none ? l.shape() : engine::Shape()));
+    float* log_prob = nullptr;
+    if (ctx.num_outputs() > 1) {
+      QS_ASSIGN_OR_RETURN(engine::Tensor lp, ctx.AllocateOutput(1, x.shape()));
+      log_prob = lp.data<float>();
+    }
+    kernels::SoftmaxCrossEntropyForward(
+        x.data<float>(), labels, z->n, z->c, z->d, c_.ignore_index,
+        c_.reduction, loss.data<float>(), log_prob, ctx.pool());
+    return absl::OkStatus();
+  }
+
+ private:
+  SceConfig c_;
+  bool grad_ = false;
+};
+
+absl::Status Infer(graph::InferContext& c) {
+  QS_RETURN_IF_ERROR(RequireF32(c, 0));
+  if (c.has_input(2)) {
+    return c.Error("class weights (input 2) are not supported");
+  }
+  QS_ASSIGN_OR_RETURN(SceConfig cfg, Parse(c.node()));
+  const graph::ValueType& x = c.input(0);
+  const graph::ValueType& l = c.input(1);
+  if (l.dtype != engine::DType::kI64) {
+    return c.Error("labels must be int64, are " + l.ToString());
+  }
+  if (x.has_rank && (x.dims.size() < 2 ||
+                     (l.has_rank && l.dims.size() + 1 != x.dims.size()))) {
+    return c.Error("scores " + x.ToString() + " and labels " + l.ToString() +
+                   " must be [N, C, D...] and [N, D...]");
+  }
+  if (cfg.reduction == kernels::LossReduction::kNone) {
+    graph::ValueType t = l;
+    t.dtype = engine::DType::kF32;
+    c.set_output(0, t);
+  } else {
+    c.set_output(0, TypeWithDims(engine::DType::kF32, {}));
+  }
+  if (c.num_outputs() > 1) c.set_output(1, x);
+  return absl::OkStatus();
+}
+
+absl::Status Backward(graph::GradBuilder& b) {
+  if (!b.needs_input_grad(0)) return absl::OkStatus();
+  const graph::Node& node = b.node();
+  graph::ValueId dx = graph::kNoValue;
+  if (b.output_grad(0) != graph::kNoValue) {
+    graph::Attributes attrs = node.attrs;
+    QS_ASSIGN_OR_RETURN(
+        dx, b.Emit1("SoftmaxCrossEntropyLossGrad",
+                    {b.output_grad(0), b.input(0), b.input(1)}, attrs));
+  }
+  if (node.outputs.size() > 1 && b.output_grad(1) != graph::kNoValue) {
+    QS_ASSIGN_OR_RETURN(graph::ValueId d2,
+                        b.Emit1("SoftmaxGrad", {b.output(1), b.output_grad(1)},
+                                {{"axis", int64_t{1}}, {"log", int64_t{1}}}));
+    if (dx == graph::kNoValue) {
+      dx = d2;
+    } else {
+      QS_ASSIGN_OR_RETURN(dx, b.Emit1("Add", {dx, d2}));
+    }
+  }
+  b.SetInputGrad(0, dx);
+  return absl::OkStatus();
+}
+
+std::vector<graph::AttrSpec> Attrs() {
+  return {{"reduction", graph::AttrType::kString},
+          {"ignore_index", graph::AttrType::kInt}};
+}
+
+}  // namespace
+
+graph::OpDef MakeSoftmaxCrossEntropyLossOp() {
+  graph::OpDef d;
+  d.type = "SoftmaxCrossEntropyLoss";
+  d.min_inputs = 2;
+  d.max_inputs = 3;
+  d.max_outputs = 2;
+  d.attrs = Attrs();
+  d.infer = Infer;
+  d.make_cpu_kernel = MakeKernel<SceKernel>;
+  d.backward = Backward;
+  d.onnx = {"SoftmaxCrossEntropyLoss", "", 12};
+  return d;
+}
+
+graph::OpDef MakeSoftmaxCrossEntropyLossGradOp() {
+  graph::OpDef d;
+  d.type = "SoftmaxCrossEntropyLossGrad";
+  d.min_inputs = d.max_inputs = 3;
+  d.attrs = Attrs();
+  d.infer = [](graph::InferContext& c) -> absl::Status {
+    c.set_output(0, c.input(1));
+    return absl::OkStatus();
+  };
+  d.make_cpu_kernel = MakeKernel<SceKernel>;
+  d.differentiable = false;
+  d.onnx = {"", "", 0};
+  return d;
+}
+
+}  // namespace quantsim::ops
