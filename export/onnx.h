@@ -24,9 +24,12 @@
 //    string tensors and other features quantsim does not model.
 //  - WriteOnnx writes the float graph: nodes with their names and
 //    attributes, parameters as initializers, constants as Constant nodes,
-//    graph inputs/outputs with value infos (dynamic dims as dim_param).
-//    opset = max over the ops' OpDef::onnx.min_opset (at least 7) unless
-//    OnnxWriteOptions::opset says otherwise. Internal ops (empty
+//    graph inputs/outputs with value infos (dynamic dims as dim_param; an
+//    output of unknown rank gets no shape, which onnx.checker rejects: run
+//    shape inference or keep the file's output types).
+//    opset = max over the ops' OpDef::onnx.min_opset (at least 7; 17 when
+//    a default-domain op is not in the registry, its node being in the
+//    newest form) unless OnnxWriteOptions::opset says otherwise. Internal ops (empty
 //    OpDef::onnx.op_type, e.g. FakeQuantize) -> InvalidArgument naming the
 //    node: the QuantSim exporter lowers or removes them first. The file is
 //    written atomically.

@@ -21,6 +21,10 @@ using graph::Graph;
 using graph::ValueId;
 
 constexpr int kMinWriteOpset = 7;
+// Nodes of ops the registry does not know are in the newest forms the reader
+// upgrades to; they are written at this opset (what ONNX 1.12, Debian's,
+// checks).
+constexpr int kUnknownOpOpset = 17;
 
 // The IR version that goes with a default-domain opset (onnx/helper.py's
 // VERSION_TABLE).
@@ -118,6 +122,7 @@ absl::StatusOr<onnx::ModelProto> BuildModel(const Graph& source,
       const size_t dot = node.op_type.rfind('.');
       if (dot == std::string::npos) {
         n->set_op_type(node.op_type);
+        opset = std::max(opset, kUnknownOpOpset);
       } else {
         n->set_domain(node.op_type.substr(0, dot));
         n->set_op_type(node.op_type.substr(dot + 1));
