@@ -75,8 +75,9 @@ class Reader final : public UpgradeContext {
     return n;
   }
   std::string UniqueName(const std::string& base) override {
-    std::string n = base.empty() ? std::string("v") : base;
-    for (int i = 1; used_.count(n) > 0; ++i) n = absl::StrCat(base, "_", i);
+    const std::string b = base.empty() ? std::string("v") : base;
+    std::string n = b;
+    for (int i = 1; used_.count(n) > 0; ++i) n = absl::StrCat(b, "_", i);
     used_.insert(n);
     return n;
   }

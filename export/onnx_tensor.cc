@@ -26,8 +26,9 @@ absl::Status Mismatch(const std::string& what, int64_t have, int64_t need,
                                           unit, ", its shape needs ", need));
 }
 
-// Validates `location` (relative, inside base_dir) and reads
-// [offset, offset + length) of it into `out` (exactly `nbytes` bytes).
+// Validates `location` (relative, inside base_dir), offset/length and the
+// file size, then reads [offset, offset + nbytes) into `out`. With out ==
+// nullptr it only validates (done before anything is allocated).
 absl::Status ReadExternal(const TP& proto, const std::string& base_dir,
                           const std::string& what, size_t nbytes, void* out) {
   std::string location;
@@ -89,6 +90,10 @@ absl::Status ReadExternal(const TP& proto, const std::string& base_dir,
     return absl::DataLossError(absl::StrCat(
         what, ": external data '", path, "' has ", size, " bytes; offset ",
         offset, " + ", nbytes, " bytes runs past its end"));
+  }
+  if (out == nullptr) {
+    ::close(fd);
+    return absl::OkStatus();
   }
   size_t got = 0;
   char* dst = static_cast<char*>(out);
@@ -212,9 +217,7 @@ absl::StatusOr<engine::Tensor> TensorFromProto(const TP& proto,
   const bool external = proto.data_location() == TP::EXTERNAL;
   int64_t typed_count = -1;
   if (external) {
-    // Size is checked against the file in ReadExternal; bound it by the
-    // file size first so the allocation below is never larger than it.
-    // (ReadExternal re-checks after opening.)
+    // Checked against the file below, before allocating.
   } else if (proto.has_raw_data()) {
     if (proto.raw_data().size() != nbytes) {
       return Mismatch(what, proto.raw_data().size(), nbytes, "bytes");
@@ -241,20 +244,8 @@ absl::StatusOr<engine::Tensor> TensorFromProto(const TP& proto,
       return Mismatch(what, typed_count, numel, "values");
     }
   }
-  if (external) {
-    // Stat the file before allocating: the allocation is bounded by it.
-    std::string location;
-    for (const auto& kv : proto.external_data()) {
-      if (kv.key() == "location") location = kv.value();
-    }
-    if (!base_dir.empty() && !location.empty() && location[0] != '/') {
-      struct stat st;
-      const std::string path = absl::StrCat(base_dir, "/", location);
-      if (::stat(path.c_str(), &st) == 0 &&
-          static_cast<uint64_t>(st.st_size) < nbytes) {
-        return Mismatch(what, st.st_size, nbytes, "bytes (external file)");
-      }
-    }
+  if (external) {  // bounds the allocation below by the file's size
+    QS_RETURN_IF_ERROR(ReadExternal(proto, base_dir, what, nbytes, nullptr));
   }
   QS_ASSIGN_OR_RETURN(engine::Tensor t, engine::Tensor::Empty(*shape, dtype));
   if (external) {

@@ -278,6 +278,15 @@ TEST(OnnxRead, ExternalData) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   bad = ParseOnnx(make("nothere.bin", "0", ""), "m", opts);
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kNotFound);
+
+  // Huge claimed shape: rejected against the file size before allocating.
+  onnx::ModelProto big;
+  ASSERT_TRUE(big.ParseFromString(make("weights.bin", "0", "")));
+  big.mutable_graph()->mutable_initializer(0)->set_dims(0, int64_t{1} << 40);
+  bad = ParseOnnx(Bytes(big), "m", opts);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss) << bad.status();
+  bad = ParseOnnx(Bytes(big), "m");  // no base folder
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(OnnxRead, TensorDataTypesAndTypedFields) {
