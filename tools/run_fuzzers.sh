@@ -4,10 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-20}"
-bazel build --config=fuzz //tests/fuzz:npy_fuzzer
+bazel build --config=fuzz //tests/fuzz:npy_fuzzer //tests/fuzz:onnx_fuzzer
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp tests/data/digits/*.npy "$work/"
-./bazel-bin/tests/fuzz/npy_fuzzer -max_total_time="$secs" -rss_limit_mb=2048 \
-  -malloc_limit_mb=1024 "$work"
-echo "fuzzers: 1 passed, 0 failed"
+run() {  # run NAME SEEDS...
+  local name="$1"
+  shift
+  mkdir -p "$work/$name"
+  cp "$@" "$work/$name/"
+  ./bazel-bin/tests/fuzz/"$name" -max_total_time="$secs" -rss_limit_mb=2048 \
+    -malloc_limit_mb=1024 "$work/$name"
+}
+run npy_fuzzer tests/data/digits/*.npy
+run onnx_fuzzer tests/data/onnx/digits*.onnx
+echo "fuzzers: 2 passed, 0 failed"

@@ -5,7 +5,7 @@
 set -euo pipefail
 PKGS=(bazel-bootstrap bazel-rules-java g++ clang libclang-rt-14-dev libxsimd-dev libabsl-dev rapidjson-dev
       libprotobuf-dev protobuf-compiler libonnx-dev libgtest-dev libgmock-dev
-      libbenchmark-dev)
+      libbenchmark-dev python3-onnx)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -1,0 +1,108 @@
+// `quantsim run`: a graph of ops in the registry, written by WriteOnnx, run on
+// .npy inputs; outputs written as .npy; clean errors with exit code 1.
+#include "cli/run_command.h"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "engine/npy.h"
+#include "export/onnx.h"
+#include "gtest/gtest.h"
+
+namespace quantsim::cli {
+namespace {
+
+std::string Tmp() {
+  const char* t = std::getenv("TEST_TMPDIR");
+  return t ? t : "/tmp";
+}
+
+// x[-1, 3] -> Identity 'id1' -> "/a/b" -> Identity 'id2' -> "y"; outputs
+// "/a/b" and "y".
+std::string WriteIdentityModel() {
+  graph::Graph g;
+  auto x = g.AddInput("x", engine::DType::kF32, {-1, 3});
+  auto a = g.AddNode("Identity", {*x}, {}, 1, "id1", {"/a/b"});
+  auto y = g.AddNode("Identity", {(*a)[0]}, {}, 1, "id2", {"y"});
+  EXPECT_TRUE(g.AddOutput((*a)[0]).ok());
+  EXPECT_TRUE(g.AddOutput((*y)[0]).ok());
+  const std::string path = Tmp() + "/identity.onnx";
+  EXPECT_TRUE(io::WriteOnnx(g, path).ok());
+  return path;
+}
+
+TEST(RunCommand, RunsAndWritesOutputs) {
+  const std::string model = WriteIdentityModel();
+  auto x = engine::Tensor::FromVector<float>(engine::Shape({2, 3}),
+                                             {1, 2, 3, -4, 5.5f, 6});
+  const std::string xin = Tmp() + "/x.npy";
+  ASSERT_TRUE(engine::WriteNpy(xin, *x).ok());
+  std::ostringstream out, err;
+  const int rc = RunCommand(
+      {model, "--input", "x=" + xin, "--threads", "2", "--out", Tmp()}, out,
+      err);
+  ASSERT_EQ(rc, 0) << err.str();
+  EXPECT_NE(out.str().find("y f32[2, 3]"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("ms on 2 threads"), std::string::npos) << out.str();
+  for (const char* f : {"/y.npy", "/_a_b.npy"}) {
+    auto y = engine::ReadNpy(Tmp() + f);
+    ASSERT_TRUE(y.ok()) << y.status();
+    ASSERT_EQ(y->shape(), engine::Shape({2, 3}));
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_EQ(y->data<float>()[i], x->data<float>()[i]);
+    }
+  }
+}
+
+TEST(RunCommand, ErrorsAreMessagesWithExitCode1) {
+  const std::string model = WriteIdentityModel();
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCommand({model, "--out", Tmp()}, out, err), 1);
+  EXPECT_NE(err.str().find("graph input 'x' not given"), std::string::npos)
+      << err.str();
+  err.str("");
+  EXPECT_EQ(RunCommand({Tmp() + "/none.onnx", "--out", Tmp()}, out, err), 1);
+  EXPECT_NE(err.str().find("none.onnx"), std::string::npos) << err.str();
+  err.str("");
+  auto x = engine::Tensor::FromVector<float>(engine::Shape({2, 4}),
+                                             std::vector<float>(8, 0.0f));
+  ASSERT_TRUE(engine::WriteNpy(Tmp() + "/bad.npy", *x).ok());
+  EXPECT_EQ(
+      RunCommand({model, "--input", "x=" + Tmp() + "/bad.npy", "--out", Tmp()},
+                 out, err),
+      1);
+  EXPECT_NE(err.str().find("x"), std::string::npos) << err.str();
+}
+
+TEST(RunCommand, UnsupportedOpsListedAtOnce) {
+  graph::Graph g;
+  auto x = g.AddInput("x", engine::DType::kF32, {2});
+  auto a = g.AddNode("NoSuchOpA", {*x}, {}, 1, "a", {"t"});
+  auto b = g.AddNode("NoSuchOpB", {(*a)[0]}, {}, 1, "b", {"y"});
+  ASSERT_TRUE(g.AddOutput((*b)[0]).ok());
+  const std::string path = Tmp() + "/unknown.onnx";
+  ASSERT_TRUE(io::WriteOnnx(g, path).ok());
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCommand({path, "--out", Tmp()}, out, err), 1);
+  EXPECT_NE(err.str().find("NoSuchOpA"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("NoSuchOpB"), std::string::npos) << err.str();
+}
+
+TEST(RunCommand, UsageErrors) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCommand({}, out, err), 2);
+  EXPECT_EQ(RunCommand({"m.onnx"}, out, err), 2);  // no --out
+  EXPECT_EQ(RunCommand({"m.onnx", "--input", "x", "--out", "d"}, out, err), 2);
+  EXPECT_EQ(RunCommand({"m.onnx", "--threads", "-1", "--out", "d"}, out, err),
+            2);
+  EXPECT_EQ(RunCommand({"m.onnx", "--bogus", "--out", "d"}, out, err), 2);
+}
+
+TEST(RunCommand, OutputFileNames) {
+  EXPECT_EQ(OutputFileName("/fc2/Gemm_output_0"), "_fc2_Gemm_output_0");
+  EXPECT_EQ(OutputFileName("logits"), "logits");
+  EXPECT_EQ(OutputFileName(".."), "_..");
+}
+
+}  // namespace
+}  // namespace quantsim::cli
