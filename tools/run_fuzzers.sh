@@ -4,10 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-20}"
-bazel build --config=fuzz //tests/fuzz:npy_fuzzer
+bazel build --config=fuzz //tests/fuzz:npy_fuzzer //tests/fuzz:pth_fuzzer
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp tests/data/digits/*.npy "$work/"
+mkdir "$work/npy" "$work/pth"
+cp tests/data/digits/*.npy "$work/npy/"
 ./bazel-bin/tests/fuzz/npy_fuzzer -max_total_time="$secs" -rss_limit_mb=2048 \
-  -malloc_limit_mb=1024 "$work"
-echo "fuzzers: 1 passed, 0 failed"
+  -malloc_limit_mb=1024 "$work/npy"
+cp tests/data/pth/*.pth "$work/pth/"
+./bazel-bin/tests/fuzz/pth_fuzzer -max_total_time="$secs" -rss_limit_mb=2048 \
+  -malloc_limit_mb=1024 "$work/pth"
+echo "fuzzers: 2 passed, 0 failed"
