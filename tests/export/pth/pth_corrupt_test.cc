@@ -87,6 +87,27 @@ TEST(PthCorruptTest, ValidHandMadeArchiveParses) {
   EXPECT_EQ((*sd)[0].tensor.offset(), 1);
 }
 
+TEST(PthCorruptTest, BigEndianStoragesAreSwappedAndMissingFilesNamed) {
+  ZipWriter z;
+  z.AddStored("m/data.pkl", TensorPickle("w", 2, 0, {2}, {1}));
+  z.AddStored("m/byteorder", "big");
+  z.AddStored("m/data/0", "\x3f\x80\x00\x00\x40\x00\x00\x00"s);  // 1.0f, 2.0f
+  absl::StatusOr<StateDict> sd = ParsePth(z.Finish(), "be.pth");
+  ASSERT_TRUE(sd.ok()) << sd.status();
+  EXPECT_EQ((*sd)[0].tensor.data<float>()[0], 1.0f);
+  EXPECT_EQ((*sd)[0].tensor.data<float>()[1], 2.0f);
+  ZipWriter odd;
+  odd.AddStored("m/data.pkl", TensorPickle("w", 2, 0, {2}, {1}));
+  odd.AddStored("m/byteorder", "middle");
+  ExpectError(ParsePth(odd.Finish(), "odd.pth"), StatusCode::kDataLoss,
+              {"odd.pth", "byteorder"});
+  absl::StatusOr<StateDict> none = ReadPth("tests/data/pth/no_such_file.pth");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(none.status().message().find("no_such_file.pth"),
+            std::string::npos);
+}
+
 TEST(PthCorruptTest, StorageShorterThanView) {
   const std::string f(16, '\0');  // 4 floats
   ExpectError(
