@@ -86,6 +86,8 @@ absl::StatusOr<PickleObj*> Unpickle(absl::string_view data,
                                     const std::string& name,
                                     PickleArena* arena);
 
+// torch.<name> storage class -> dtype ("FloatStorage" -> kF32).
+bool TorchStorageDType(absl::string_view name, engine::DType* dtype);
 // The torch storage class name of a dtype ("FloatStorage"); InvalidArgument
 // for a dtype torch 1.13 cannot store (u16, u32).
 absl::StatusOr<std::string> TorchStorageName(engine::DType dtype);
