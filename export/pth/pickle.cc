@@ -16,6 +16,8 @@ class Vm {
   Vm(absl::string_view data, const std::string& name, PickleArena* arena)
       : d_(data), name_(name), arena_(arena) {}
 
+  size_t position() const { return pos_; }  // after Run: bytes used
+
   absl::StatusOr<PickleObj*> Run() {
     while (true) {
       op_pos_ = pos_;
@@ -204,7 +206,8 @@ absl::Status Vm::PersistentLoad() {
   absl::Status s = Pop(&pid);
   if (!s.ok()) return s;
   const std::vector<PickleObj*>& a = pid->items;
-  if (pid->kind != PickleKind::kTuple || a.size() != 5 ||
+  // torch >= 1.6 writes 5 items; the legacy format adds view metadata.
+  if (pid->kind != PickleKind::kTuple || (a.size() != 5 && a.size() != 6) ||
       a[0]->kind != PickleKind::kString || a[0]->s != "storage" ||
       a[1]->kind != PickleKind::kGlobal ||
       a[1]->global != PickleGlobal::kStorageType ||
@@ -213,6 +216,11 @@ absl::Status Vm::PersistentLoad() {
     return Err(
         "persistent id is not ('storage', torch.<T>Storage, key, location, "
         "numel)");
+  }
+  if (a.size() == 6 && a[5]->kind != PickleKind::kNone) {
+    return absl::UnimplementedError(absl::StrCat(
+        name_, ": storage view metadata (pre-1.0 torch) at offset ", op_pos_,
+        " is not supported"));
   }
   PickleObj* st = Push(PickleKind::kStorage);
   st->dtype = a[1]->dtype;
@@ -419,9 +427,12 @@ PickleObj* PickleArena::New(PickleKind kind) {
 }
 
 absl::StatusOr<PickleObj*> Unpickle(absl::string_view data,
-                                    const std::string& name,
-                                    PickleArena* arena) {
-  return Vm(data, name, arena).Run();
+                                    const std::string& name, PickleArena* arena,
+                                    size_t* consumed) {
+  Vm vm(data, name, arena);
+  absl::StatusOr<PickleObj*> out = vm.Run();
+  if (consumed != nullptr) *consumed = vm.position();
+  return out;
 }
 
 }  // namespace quantsim::pth

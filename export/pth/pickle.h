@@ -82,9 +82,11 @@ class PickleArena {
   std::vector<std::unique_ptr<PickleObj>> objects_;
 };
 
+// Runs the pickle at the start of `data` up to its STOP; `consumed` (if not
+// null) gets the number of bytes it used (legacy files hold several).
 absl::StatusOr<PickleObj*> Unpickle(absl::string_view data,
-                                    const std::string& name,
-                                    PickleArena* arena);
+                                    const std::string& name, PickleArena* arena,
+                                    size_t* consumed = nullptr);
 
 // torch.<name> storage class -> dtype ("FloatStorage" -> kF32).
 bool TorchStorageDType(absl::string_view name, engine::DType* dtype);

@@ -25,7 +25,7 @@ class Reader {
   Reader(absl::string_view bytes, const std::string& name)
       : bytes_(bytes), name_(name) {}
 
-  absl::StatusOr<StateDict> Read() {
+  absl::StatusOr<StateDict> ReadZip() {
     QS_ASSIGN_OR_RETURN(std::vector<ZipEntry> entries, ParseZip(bytes_, name_));
     if (entries.empty())
       return absl::DataLossError(absl::StrCat(name_, ": empty zip archive"));
@@ -59,18 +59,96 @@ class Reader {
     }
     QS_ASSIGN_OR_RETURN(absl::string_view pickle,
                         ZipEntryData(bytes_, *pkl, name_));
-    PickleArena arena;
     QS_ASSIGN_OR_RETURN(
         PickleObj * root,
-        Unpickle(pickle, absl::StrCat(name_, ":", pkl->name), &arena));
-    if (root->kind != PickleKind::kDict) {
+        Unpickle(pickle, absl::StrCat(name_, ":", pkl->name), &arena_));
+    return Build(*root);
+  }
+
+  // torch < 1.6 (and _use_new_zipfile_serialization=False): pickles of the
+  // magic number, the protocol version (1001), a sys_info dict, the object
+  // and the sorted storage keys, then each storage as a little-endian int64
+  // element count and its little-endian elements.
+  absl::StatusOr<StateDict> ReadLegacy() {
+    static constexpr char kMagic[] =
+        "\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.";
+    constexpr size_t kMagicLen = sizeof(kMagic) - 1;
+    if (bytes_.size() < 2 + kMagicLen ||
+        bytes_.substr(2, kMagicLen) != kMagic) {
+      return absl::DataLossError(
+          absl::StrCat(name_,
+                       ": neither a zip archive nor a legacy torch.save file "
+                       "(bad magic number)"));
+    }
+    size_t pos = 2 + kMagicLen;
+    PickleObj* objs[4];
+    for (int i = 0; i < 4; ++i) {
+      size_t used = 0;
+      const std::string what =
+          absl::StrCat(name_, " (legacy format, pickle at byte ", pos, ")");
+      QS_ASSIGN_OR_RETURN(objs[i],
+                          Unpickle(bytes_.substr(pos), what, &arena_, &used));
+      pos += used;
+      if (i == 0 && (objs[0]->kind != PickleKind::kInt || objs[0]->i != 1001)) {
+        return absl::DataLossError(
+            absl::StrCat(name_, ": legacy protocol version is not 1001"));
+      }
+    }
+    if (objs[1]->kind != PickleKind::kDict ||
+        objs[3]->kind != PickleKind::kList) {
+      return absl::DataLossError(
+          absl::StrCat(name_, ": malformed legacy header"));
+    }
+    const PickleObj& root = *objs[2];
+    absl::flat_hash_map<std::string, DType> dtypes;
+    if (root.kind == PickleKind::kDict) {
+      for (const auto& kv : root.dict) {
+        if (kv.second->kind == PickleKind::kTensor) {
+          dtypes.emplace(kv.second->storage->s, kv.second->dtype);
+        }
+      }
+    }
+    for (const PickleObj* k : objs[3]->items) {
+      if (k->kind != PickleKind::kString) {
+        return absl::DataLossError(
+            absl::StrCat(name_, ": legacy storage key is a ", k->TypeName()));
+      }
+      auto it = dtypes.find(k->s);
+      if (it == dtypes.end()) {
+        return absl::DataLossError(absl::StrCat(
+            name_, ": legacy storage '", k->s, "' is used by no tensor"));
+      }
+      const size_t size = engine::DTypeSize(it->second);
+      uint64_t numel = 0;
+      if (bytes_.size() - pos < 8) {
+        return absl::DataLossError(
+            absl::StrCat(name_, ": legacy storage '", k->s, "' is truncated"));
+      }
+      for (int i = 7; i >= 0; --i)
+        numel = (numel << 8) | static_cast<uint8_t>(bytes_[pos + i]);
+      pos += 8;
+      if (numel > (bytes_.size() - pos) / size) {
+        return absl::DataLossError(absl::StrCat(name_, ": legacy storage '",
+                                                k->s, "' (", numel,
+                                                " elements) is truncated"));
+      }
+      legacy_.emplace(k->s, bytes_.substr(pos, numel * size));
+      pos += numel * size;
+    }
+    legacy_format_ = true;
+    return Build(root);
+  }
+
+ private:
+  absl::StatusOr<StateDict> Build(const PickleObj& root) {
+    if (root.kind != PickleKind::kDict) {
       return absl::InvalidArgumentError(
-          absl::StrCat(name_, ": holds a ", root->TypeName(),
+          absl::StrCat(name_, ": holds a ", root.TypeName(),
                        ", not a state_dict (a dict of tensors)"));
     }
     StateDict out;
     absl::flat_hash_map<std::string, size_t> index;
-    for (const auto& [k, v] : root->dict) {
+    for (const auto& [k, v] : root.dict) {
       if (k->kind != PickleKind::kString) {
         return absl::InvalidArgumentError(
             absl::StrCat(name_, ": state_dict has a ", k->TypeName(), " key"));
@@ -91,7 +169,31 @@ class Reader {
     return out;
   }
 
- private:
+  // The bytes of storage `key` and the name to report them by.
+  absl::Status StorageBytes(const std::string& key,
+                            const std::string& tensor_key,
+                            absl::string_view* data, std::string* where) {
+    if (legacy_format_) {
+      *where = absl::StrCat("legacy storage '", key, "'");
+      auto it = legacy_.find(key);
+      if (it == legacy_.end()) {
+        return absl::DataLossError(absl::StrCat(
+            name_, ": ", *where, " of key '", tensor_key, "' is missing"));
+      }
+      *data = it->second;
+      return absl::OkStatus();
+    }
+    const ZipEntry* e = Find("data/" + key);
+    if (e == nullptr) {
+      return absl::DataLossError(absl::StrCat(name_, ": storage '", prefix_,
+                                              "data/", key, "' of key '",
+                                              tensor_key, "' is missing"));
+    }
+    *where = absl::StrCat("storage '", e->name, "'");
+    QS_ASSIGN_OR_RETURN(*data, ZipEntryData(bytes_, *e, name_));
+    return absl::OkStatus();
+  }
+
   const ZipEntry* Find(const std::string& rel) const {
     auto it = by_name_.find(prefix_ + rel);
     return it == by_name_.end() ? nullptr : it->second;
@@ -110,20 +212,15 @@ class Reader {
       }
       return it->second.second;
     }
-    const ZipEntry* e = Find("data/" + st.s);
-    if (e == nullptr) {
-      return absl::DataLossError(absl::StrCat(name_, ": storage '", prefix_,
-                                              "data/", st.s, "' of key '", key,
-                                              "' is missing"));
-    }
-    QS_ASSIGN_OR_RETURN(absl::string_view data,
-                        ZipEntryData(bytes_, *e, name_));
+    absl::string_view data;
+    std::string where;
+    QS_RETURN_IF_ERROR(StorageBytes(st.s, key, &data, &where));
     const size_t size = engine::DTypeSize(st.dtype);
     if (static_cast<uint64_t>(st.i) > data.size() / size) {
       return absl::DataLossError(
-          absl::StrCat(name_, ": storage '", e->name, "' of key '", key,
-                       "' holds ", data.size(), " bytes, fewer than its ", st.i,
-                       " ", engine::DTypeName(st.dtype), " elements"));
+          absl::StrCat(name_, ": ", where, " of key '", key, "' holds ",
+                       data.size(), " bytes, fewer than its ", st.i, " ",
+                       engine::DTypeName(st.dtype), " elements"));
     }
     const size_t nbytes = static_cast<size_t>(st.i) * size;
     QS_ASSIGN_OR_RETURN(std::shared_ptr<Storage> s, Storage::Allocate(nbytes));
@@ -177,17 +274,13 @@ class Reader {
   const std::string& name_;
   std::string prefix_;
   bool big_endian_ = false;
+  bool legacy_format_ = false;
+  PickleArena arena_;
+  absl::flat_hash_map<std::string, absl::string_view> legacy_;
   absl::flat_hash_map<std::string, const ZipEntry*> by_name_;
   absl::flat_hash_map<std::string, std::pair<DType, std::shared_ptr<Storage>>>
       storages_;
 };
-
-// The legacy (torch < 1.6) format starts with a pickled magic number;
-// older still is a tar archive.
-bool IsLegacy(absl::string_view b) {
-  return (b.size() > 2 && static_cast<uint8_t>(b[0]) == 0x80) ||
-         (b.size() > 262 && b.substr(257, 5) == "ustar");
-}
 
 }  // namespace
 
@@ -200,18 +293,18 @@ const Tensor* FindTensor(const StateDict& dict, absl::string_view key) {
 
 absl::StatusOr<StateDict> ParsePth(absl::string_view bytes,
                                    const std::string& name) {
-  if (!absl::StartsWith(bytes, "PK\x03\x04") && IsLegacy(bytes)) {
+  if (absl::StartsWith(bytes, "PK")) return Reader(bytes, name).ReadZip();
+  if (bytes.size() > 2 && static_cast<uint8_t>(bytes[0]) == 0x80) {
+    return Reader(bytes, name).ReadLegacy();
+  }
+  if (bytes.size() > 262 && bytes.substr(257, 5) == "ustar") {
     return absl::UnimplementedError(absl::StrCat(
         name,
-        ": legacy torch.save format (torch < 1.6 or "
-        "_use_new_zipfile_serialization=False) is not read; re-save with "
+        ": tar-based torch.save format (torch < 0.4) is not read; re-save with "
         "torch>=1.6: torch.save(torch.load(f), f2)"));
   }
-  if (!absl::StartsWith(bytes, "PK")) {
-    return absl::DataLossError(absl::StrCat(
-        name, ": not a torch.save file (no zip archive signature)"));
-  }
-  return Reader(bytes, name).Read();
+  return absl::DataLossError(
+      absl::StrCat(name, ": not a torch.save file (no zip archive signature)"));
 }
 
 absl::StatusOr<StateDict> ReadPth(const std::string& path) {

@@ -8,17 +8,20 @@
 //    order (a repeated key keeps its first place and its last value, as in a
 //    Python dict). Tensors that view one storage in the file share one
 //    engine::Storage, keeping their offsets and strides. A "byteorder" entry
-//    of "big" is byte-swapped.
+//    of "big" is byte-swapped. The legacy format (torch < 1.6, or
+//    _use_new_zipfile_serialization=False: a sequence of pickles followed by
+//    raw storages) is read too; the tar format of torch < 0.4 is not.
 //  - Errors name the file and, where there is one, the key: DataLoss for a
 //    corrupt archive, pickle or storage (CRC, truncation, a view outside its
 //    storage); InvalidArgument for a pickle global outside the allowlist or a
 //    value that is not a tensor; Unimplemented for compressed entries, the
-//    legacy pre-1.6 format and TorchScript archives. Nothing is allocated
-//    beyond what the file's own bytes justify.
+//    tar format, legacy storage views and TorchScript archives. Nothing is
+//    allocated beyond what the file's own bytes justify.
 //  - WritePth writes torch's zip format atomically (engine::WriteFileAtomic):
 //    "<archive>/data.pkl" (protocol 2, as torch writes it), "byteorder"
 //    ("little"), "data/<n>" (each distinct storage once, stored, 64-byte
-//    aligned) and "version" ("3"). torch.load (1.13 and 2.x) reads it back.
+//    aligned) and "version" ("3"). torch.load of torch 1.13 reads it back
+//    (tested, also with weights_only=True); 2.x reads the same format.
 //    InvalidArgument for an undefined or non-CPU tensor, a dtype torch
 //    cannot store (u16, u32), a repeated key, or one storage viewed as two
 //    dtypes.

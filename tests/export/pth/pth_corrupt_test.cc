@@ -219,11 +219,22 @@ TEST(PthCorruptTest, NonTensorValuesAndLegacyFormat) {
               StatusCode::kInvalidArgument, {"ckpt.pth", "'epoch'", "int"});
   ExpectError(ParsePth(Archive("\x80\x02]."), "list.pth"),
               StatusCode::kInvalidArgument, {"list"});
-  // torch < 1.6: a pickled magic number first.
+  // torch < 1.6: a pickled magic number first, then more pickles.
+  const std::string magic =
+      "\x80\x02\x8a\x0al\xfc\x9c"
+      "F\xf9 j\xa8P\x19."s;
+  ExpectError(ParsePth(magic, "old.pth"), StatusCode::kDataLoss,
+              {"old.pth", "legacy format"});
   ExpectError(ParsePth("\x80\x02\x8a\x0al\xfc\x9c"
-                       "F\xf9 j\xa8P\x19."s,
+                       "F\xf9 j\xa8P\x18."s,
                        "old.pth"),
-              StatusCode::kUnimplemented, {"old.pth", "legacy", "torch>=1.6"});
+              StatusCode::kDataLoss, {"old.pth", "magic"});
+  ExpectError(ParsePth(magic + "\x80\x02K\x07.", "old.pth"),
+              StatusCode::kDataLoss, {"protocol version"});
+  std::string tar(600, '\0');
+  tar.replace(257, 5, "ustar");
+  ExpectError(ParsePth(tar, "tar.pth"), StatusCode::kUnimplemented,
+              {"tar.pth", "torch>=1.6"});
   ExpectError(ParsePth("hello", "txt.pth"), StatusCode::kDataLoss, {"txt.pth"});
   // TorchScript archives are told apart.
   ZipWriter z;

@@ -139,6 +139,38 @@ TEST(PthTest, MatchesOnnxInitializersAndTorchLoad) {
   }
 }
 
+// torch 1.13 with _use_new_zipfile_serialization=False: the same state_dict
+// as torch_interop_reference.pth in the legacy (pre-1.6) format.
+TEST(PthTest, ReadsLegacyFormat) {
+  absl::StatusOr<StateDict> zip =
+      ReadPth("tests/data/pth/torch_interop_reference.pth");
+  ASSERT_TRUE(zip.ok()) << zip.status();
+  const std::string legacy_path =
+      "tests/data/pth/torch_interop_reference_legacy.pth";
+  absl::StatusOr<StateDict> legacy = ReadPth(legacy_path);
+  ASSERT_TRUE(legacy.ok()) << legacy.status();
+  ASSERT_EQ(legacy->size(), zip->size());
+  for (size_t i = 0; i < zip->size(); ++i) {
+    EXPECT_EQ((*legacy)[i].key, (*zip)[i].key);
+    ExpectSameTensor((*legacy)[i].tensor, (*zip)[i].tensor, (*zip)[i].key);
+    EXPECT_EQ((*legacy)[i].tensor.strides(), (*zip)[i].tensor.strides());
+    EXPECT_EQ((*legacy)[i].tensor.offset(), (*zip)[i].tensor.offset());
+  }
+  const Tensor* base = FindTensor(*legacy, "base");
+  ASSERT_NE(base, nullptr);
+  EXPECT_TRUE(base->SharesStorageWith(*FindTensor(*legacy, "base.T")));
+  EXPECT_TRUE(base->SharesStorageWith(*FindTensor(*legacy, "base.slice")));
+  // Every truncation fails cleanly, naming the file.
+  absl::StatusOr<std::string> bytes = engine::ReadFile(legacy_path);
+  ASSERT_TRUE(bytes.ok());
+  for (size_t n = 0; n < bytes->size(); n += 7) {
+    absl::StatusOr<StateDict> r = ParsePth(bytes->substr(0, n), "cut.pth");
+    ASSERT_FALSE(r.ok()) << n;
+    EXPECT_NE(r.status().message().find("cut.pth"), std::string::npos)
+        << r.status();
+  }
+}
+
 TEST(PthTest, RewritesTorchFileIdentically) {
   absl::StatusOr<StateDict> sd = ReadPth(kPth);
   ASSERT_TRUE(sd.ok()) << sd.status();
