@@ -5,7 +5,12 @@
 set -euo pipefail
 PKGS=(bazel-bootstrap bazel-rules-java g++ clang libclang-rt-14-dev libxsimd-dev libabsl-dev rapidjson-dev
       libprotobuf-dev protobuf-compiler libonnx-dev libgtest-dev libgmock-dev
-      libbenchmark-dev python3-onnx)
+      libbenchmark-dev
+      # onnx.checker test of the ONNX writer.
+      python3-onnx
+      # torch.load/torch.save interop test of export/pth (torch 1.13; 135 MB
+      # download, 580 MB installed, ~70 s).
+      python3-torch)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
