@@ -11,14 +11,22 @@
 #include "ops/lists/core_ops.h"
 #include "ops/lists/data_ops.h"
 #include "ops/lists/elementwise_ops.h"
+#include "ops/lists/logic_ops.h"
 #include "ops/lists/nn_ops.h"
 #include "ops/lists/norm_pool_ops.h"
+#include "ops/lists/quant_ops.h"
+#include "ops/lists/tensor_ops.h"
+#include "ops/lists/vision_ops.h"
 
 #define QUANTSIM_OP_LIST(X)   \
   QUANTSIM_CORE_OPS(X)        \
   QUANTSIM_DATA_OPS(X)        \
   QUANTSIM_ELEMENTWISE_OPS(X) \
   QUANTSIM_NN_OPS(X)          \
-  QUANTSIM_NORM_POOL_OPS(X)
+  QUANTSIM_NORM_POOL_OPS(X)   \
+  QUANTSIM_LOGIC_OPS(X)       \
+  QUANTSIM_TENSOR_OPS(X)      \
+  QUANTSIM_VISION_OPS(X)      \
+  QUANTSIM_QUANT_OPS(X)
 
 #endif  // QUANTSIM_OPS_OP_LIST_H_

@@ -1,0 +1,7 @@
+// quant_ops (see ops/op_list.h).
+#ifndef QUANTSIM_OPS_LISTS_QUANT_OPS_H_
+#define QUANTSIM_OPS_LISTS_QUANT_OPS_H_
+
+#define QUANTSIM_QUANT_OPS(X)
+
+#endif  // QUANTSIM_OPS_LISTS_QUANT_OPS_H_
