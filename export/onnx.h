@@ -29,9 +29,9 @@
 //    shape inference or keep the file's output types).
 //    opset = max over the ops' OpDef::onnx.min_opset (at least 7; 17 when
 //    a default-domain op is not in the registry, its node being in the
-//    newest form) unless OnnxWriteOptions::opset says otherwise. Internal ops (empty
-//    OpDef::onnx.op_type, e.g. FakeQuantize) -> InvalidArgument naming the
-//    node: the QuantSim exporter lowers or removes them first. The file is
+//    newest form) unless OnnxWriteOptions::opset says otherwise. Internal ops
+//    (empty OpDef::onnx.op_type, e.g. FakeQuantize) -> InvalidArgument naming
+//    the node: the QuantSim exporter lowers or removes them first. The file is
 //    written atomically.
 #ifndef QUANTSIM_EXPORT_ONNX_H_
 #define QUANTSIM_EXPORT_ONNX_H_
