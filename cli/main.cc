@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/conformance_command.h"
 #include "cli/run_command.h"
 
 namespace {
@@ -18,6 +19,8 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"run", "run an ONNX model on .npy inputs, write .npy outputs",
      quantsim::cli::RunCommand},
+    {"conformance", "run ONNX backend test data (DIR...), report PASS/FAIL",
+     quantsim::cli::ConformanceCommand},
 };
 
 int Usage(std::ostream& os) {

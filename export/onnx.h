@@ -44,6 +44,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/tensor.h"
 #include "graph/graph.h"
 #include "graph/op_registry.h"
 
@@ -102,6 +103,20 @@ absl::StatusOr<std::string> SerializeOnnx(const graph::Graph& graph,
 // unsupported op types (with a node using each).
 absl::Status ValidateSupported(const graph::Graph& graph,
                                const graph::OpRegistry& registry);
+
+// Reads a serialized onnx::TensorProto file (the input_N.pb / output_N.pb of
+// ONNX backend test data). `name`, when given, receives the proto's name
+// ("" when unset). NotFound for a missing file, DataLoss for a file that does
+// not parse; conversion errors as for initializers (string tensors ->
+// Unimplemented).
+absl::StatusOr<engine::Tensor> ReadTensorProtoFile(const std::string& path,
+                                                   std::string* name = nullptr);
+
+// The distinct op types of a model file's main graph in first-use order, as
+// written in the file ("Conv"; "<domain>.<op>" outside the default domain),
+// without converting anything (works for models ReadOnnx rejects).
+absl::StatusOr<std::vector<std::string>> ReadOnnxOpTypes(
+    const std::string& path);
 
 }  // namespace quantsim::io
 

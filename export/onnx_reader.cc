@@ -474,4 +474,41 @@ absl::Status ValidateSupported(const graph::Graph& graph,
   return absl::UnimplementedError(msg);
 }
 
+absl::StatusOr<engine::Tensor> ReadTensorProtoFile(const std::string& path,
+                                                   std::string* name) {
+  QS_ASSIGN_OR_RETURN(std::string bytes, engine::ReadFile(path));
+  onnx::TensorProto proto;
+  if (bytes.size() > static_cast<size_t>(INT_MAX) ||
+      !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": not a valid TensorProto (protobuf parse failed)"));
+  }
+  if (name != nullptr) *name = proto.name();
+  const size_t slash = path.rfind('/');
+  const std::string base_dir =
+      slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  return TensorFromProto(proto, base_dir, absl::StrCat("tensor file ", path));
+}
+
+absl::StatusOr<std::vector<std::string>> ReadOnnxOpTypes(
+    const std::string& path) {
+  QS_ASSIGN_OR_RETURN(std::string bytes, engine::ReadFile(path));
+  onnx::ModelProto m;
+  if (bytes.size() > static_cast<size_t>(INT_MAX) ||
+      !m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": not a valid ONNX model (protobuf parse failed)"));
+  }
+  std::vector<std::string> types;
+  std::set<std::string> seen;
+  for (const auto& n : m.graph().node()) {
+    const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
+    std::string type = default_domain
+                           ? n.op_type()
+                           : absl::StrCat(n.domain(), ".", n.op_type());
+    if (seen.insert(type).second) types.push_back(std::move(type));
+  }
+  return types;
+}
+
 }  // namespace quantsim::io

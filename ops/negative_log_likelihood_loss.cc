@@ -3,12 +3,14 @@
 // target[n, d], d], reduced per `reduction` ("mean" default: sum / number of
 // samples not ignored, NaN when all are; "sum"; "none" keeps [N, D1..Dk]).
 // ignore_index (optional) zeroes a sample's loss and gradient. The optional
-// class weights input is not supported (InvalidArgument naming the node).
+// class weights w [C] (input 2) scale each sample: loss[n, d] = -w[t] *
+// input[n, t, d] with t = target[n, d], and "mean" divides by the sum of the
+// weights of the samples not ignored instead of their count (ONNX spec).
 // There is no kernel for this gather: the op runs it over fixed chunks of
 // engine::ParallelFor (per-sample values) and sums them in double in index
 // order, so results never depend on the thread count.
 // Backward: the internal op NegativeLogLikelihoodLossGrad (dloss, input,
-// target) -> dinput, zero except -g at [n, target, d].
+// target[, weights]) -> dinput, zero except -g * w[t] at [n, target, d].
 #include <cstring>
 #include <limits>
 #include <string>
@@ -86,6 +88,22 @@ class NllKernel final : public graph::OpKernel {
     const float* xp = x.data<float>();
     const int64_t* tp = t.data<int64_t>();
     const int64_t C = z->c, D = z->d, ignore = c_.ignore_index;
+    // Class weights: "mean" divides by their sum over the samples kept.
+    const float* wp = nullptr;
+    engine::Tensor w;
+    double denom = static_cast<double>(z->count);
+    if (ctx.has_input(first + 2)) {
+      QS_ASSIGN_OR_RETURN(w, ctx.input(first + 2).Contiguous());
+      if (w.dtype() != engine::DType::kF32 || w.rank() != 1 || w.dim(0) != C) {
+        return ctx.Error(absl::StrCat("weights ", w.DebugString(),
+                                      " must be f32 [", C, "]"));
+      }
+      wp = w.data<float>();
+      denom = 0;
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        if (tp[i] != ignore) denom += wp[tp[i]];
+      }
+    }
     if (grad_) {
       QS_ASSIGN_OR_RETURN(engine::Tensor dl, ctx.input(0).Contiguous());
       if (dl.numel() != (none ? t.numel() : 1)) {
@@ -93,7 +111,6 @@ class NllKernel final : public graph::OpKernel {
                          " does not match the loss");
       }
       const float* g = dl.data<float>();
-      const double count = static_cast<double>(z->count);
       const kernels::LossReduction red = c_.reduction;
       QS_ASSIGN_OR_RETURN(engine::Tensor dx, ctx.AllocateOutput(0, x.shape()));
       float* dxp = dx.data<float>();
@@ -105,9 +122,9 @@ class NllKernel final : public graph::OpKernel {
               const float gi = red == kernels::LossReduction::kNone ? g[i]
                                : red == kernels::LossReduction::kSum
                                    ? g[0]
-                                   : static_cast<float>(g[0] / count);
+                                   : static_cast<float>(g[0] / denom);
               const int64_t n = i / D, d = i % D;
-              dxp[(n * C + tp[i]) * D + d] = -gi;
+              dxp[(n * C + tp[i]) * D + d] = wp ? -gi * wp[tp[i]] : -gi;
             }
           });
       return absl::OkStatus();
@@ -121,14 +138,15 @@ class NllKernel final : public graph::OpKernel {
         ctx.pool(), t.numel(), kGrain, [&](int64_t b, int64_t e) {
           for (int64_t i = b; i < e; ++i) {
             const int64_t n = i / D, d = i % D;
-            out[i] = tp[i] == ignore ? 0.0f : -xp[(n * C + tp[i]) * D + d];
+            const float v = -xp[(n * C + tp[i]) * D + d];
+            out[i] = tp[i] == ignore ? 0.0f : wp ? v * wp[tp[i]] : v;
           }
         });
     if (!none) {
       double total = 0;
       for (float v : per) total += v;
       if (c_.reduction == kernels::LossReduction::kMean) {
-        total /= static_cast<double>(z->count);
+        total /= denom;
       }
       loss.data<float>()[0] = static_cast<float>(total);
     }
@@ -142,8 +160,19 @@ class NllKernel final : public graph::OpKernel {
 
 absl::Status Infer(graph::InferContext& c) {
   QS_RETURN_IF_ERROR(RequireF32(c, 0));
-  if (c.has_input(2)) {
-    return c.Error("class weights (input 2) are not supported");
+  if (c.has_input(2)) {  // class weights [C]
+    QS_RETURN_IF_ERROR(RequireF32(c, 2));
+    const graph::ValueType& w = c.input(2);
+    const graph::ValueType& x0 = c.input(0);
+    const int64_t classes =
+        x0.has_rank && x0.dims.size() >= 2 ? x0.dims[1] : -1;
+    if (w.has_rank && (w.dims.size() != 1 || (classes >= 0 && w.dims[0] >= 0 &&
+                                              w.dims[0] != classes))) {
+      return c.Error(absl::StrCat("weights ", w.ToString(),
+                                  " must be [C] for "
+                                  "input ",
+                                  x0.ToString()));
+    }
   }
   QS_ASSIGN_OR_RETURN(NllConfig cfg, Parse(c.node()));
   const graph::ValueType& x = c.input(0);
@@ -168,10 +197,13 @@ absl::Status Infer(graph::InferContext& c) {
 
 absl::Status Backward(graph::GradBuilder& b) {
   if (!b.needs_input_grad(0)) return absl::OkStatus();
+  std::vector<graph::ValueId> in = {b.output_grad(0), b.input(0), b.input(1)};
+  if (b.node().inputs.size() > 2 && b.input(2) != graph::kNoValue) {
+    in.push_back(b.input(2));  // class weights
+  }
   QS_ASSIGN_OR_RETURN(
       graph::ValueId dx,
-      b.Emit1("NegativeLogLikelihoodLossGrad",
-              {b.output_grad(0), b.input(0), b.input(1)}, b.node().attrs));
+      b.Emit1("NegativeLogLikelihoodLossGrad", in, b.node().attrs));
   b.SetInputGrad(0, dx);
   return absl::OkStatus();
 }
@@ -199,7 +231,8 @@ graph::OpDef MakeNegativeLogLikelihoodLossOp() {
 graph::OpDef MakeNegativeLogLikelihoodLossGradOp() {
   graph::OpDef d;
   d.type = "NegativeLogLikelihoodLossGrad";
-  d.min_inputs = d.max_inputs = 3;
+  d.min_inputs = 3;
+  d.max_inputs = 4;
   d.attrs = Attrs();
   d.infer = [](graph::InferContext& c) -> absl::Status {
     c.set_output(0, c.input(1));

@@ -3,13 +3,17 @@
 // for none) [, log_prob [N, C, D1..Dk]]. Attrs: reduction ("mean" default),
 // ignore_index (optional; samples with that label get loss and gradient 0
 // and do not count in the mean; mean over no sample is NaN). The optional
-// class weights input is not supported (InvalidArgument naming the node).
+// class weights w [C] (input 2) scale each sample's loss by w[label], and
+// "mean" divides by the sum of the weights of the samples kept (ONNX spec);
+// they run the kernels per sample (reduction none) and reduce here.
 // On kernels::SoftmaxCrossEntropyForward/Backward (fused, double sums).
 // Backward: the internal op SoftmaxCrossEntropyLossGrad (dloss, scores,
-// labels) -> dscores = (softmax - onehot) * g; a gradient flowing into
+// labels[, weights]) -> dscores = (softmax - onehot) * g * w[label]; a
+// gradient flowing into
 // log_prob adds SoftmaxGrad(log=1) of it. Labels get no gradient.
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "engine/status.h"
@@ -82,6 +86,15 @@ class SceKernel final : public graph::OpKernel {
         labels, z->n, z->c, z->d, c_.ignore_index, c_.reduction);
     if (!s.ok()) return ctx.Error(std::string(s.message()));
     const bool none = c_.reduction == kernels::LossReduction::kNone;
+    if (ctx.has_input(first + 2)) {
+      QS_ASSIGN_OR_RETURN(engine::Tensor w, ctx.input(first + 2).Contiguous());
+      if (w.dtype() != engine::DType::kF32 || w.rank() != 1 ||
+          w.dim(0) != z->c) {
+        return ctx.Error(absl::StrCat("weights ", w.DebugString(),
+                                      " must be f32 [", z->c, "]"));
+      }
+      return ComputeWeighted(ctx, x, labels, *z, w.data<float>());
+    }
     if (grad_) {
       QS_ASSIGN_OR_RETURN(engine::Tensor dloss, ctx.input(0).Contiguous());
       if (dloss.numel() != (none ? l.numel() : 1)) {
@@ -109,14 +122,87 @@ class SceKernel final : public graph::OpKernel {
   }
 
  private:
+  // Class weights: the kernels run per sample (reduction none); the weights
+  // and the reduction are applied here.
+  absl::Status ComputeWeighted(graph::KernelContext& ctx,
+                               const engine::Tensor& x, const int64_t* labels,
+                               const Sizes& z, const float* w) const {
+    const int64_t m = z.n * z.d;
+    const kernels::LossReduction red = c_.reduction;
+    const bool none = red == kernels::LossReduction::kNone;
+    double denom = 0;  // "mean": sum of the weights of the samples kept
+    for (int64_t i = 0; i < m; ++i) {
+      if (labels[i] != c_.ignore_index) denom += w[labels[i]];
+    }
+    auto weight = [&](int64_t i) {
+      return labels[i] == c_.ignore_index ? 0.0f : w[labels[i]];
+    };
+    if (grad_) {
+      QS_ASSIGN_OR_RETURN(engine::Tensor dloss, ctx.input(0).Contiguous());
+      if (dloss.numel() != (none ? m : 1)) {
+        return ctx.Error("dloss " + dloss.shape().ToString() +
+                         " does not match the loss");
+      }
+      const float* g = dloss.data<float>();
+      std::vector<float> per(m);
+      for (int64_t i = 0; i < m; ++i) {
+        const float gi = none ? g[i]
+                         : red == kernels::LossReduction::kSum
+                             ? g[0]
+                             : static_cast<float>(g[0] / denom);
+        per[i] = gi * weight(i);
+      }
+      QS_ASSIGN_OR_RETURN(engine::Tensor dx, ctx.AllocateOutput(0, x.shape()));
+      kernels::SoftmaxCrossEntropyBackward(
+          x.data<float>(), labels, z.n, z.c, z.d, c_.ignore_index,
+          kernels::LossReduction::kNone, per.data(), dx.data<float>(),
+          ctx.pool());
+      return absl::OkStatus();
+    }
+    QS_ASSIGN_OR_RETURN(
+        engine::Tensor loss,
+        ctx.AllocateOutput(0, none ? ctx.input(1).shape() : engine::Shape()));
+    float* log_prob = nullptr;
+    if (ctx.num_outputs() > 1) {
+      QS_ASSIGN_OR_RETURN(engine::Tensor lp, ctx.AllocateOutput(1, x.shape()));
+      log_prob = lp.data<float>();
+    }
+    std::vector<float> per(none ? 0 : m);
+    float* out = none ? loss.data<float>() : per.data();
+    kernels::SoftmaxCrossEntropyForward(
+        x.data<float>(), labels, z.n, z.c, z.d, c_.ignore_index,
+        kernels::LossReduction::kNone, out, log_prob, ctx.pool());
+    double total = 0;
+    for (int64_t i = 0; i < m; ++i) {
+      out[i] *= weight(i);
+      total += out[i];
+    }
+    if (!none) {
+      if (red == kernels::LossReduction::kMean) total /= denom;
+      loss.data<float>()[0] = static_cast<float>(total);
+    }
+    return absl::OkStatus();
+  }
+
   SceConfig c_;
   bool grad_ = false;
 };
 
 absl::Status Infer(graph::InferContext& c) {
   QS_RETURN_IF_ERROR(RequireF32(c, 0));
-  if (c.has_input(2)) {
-    return c.Error("class weights (input 2) are not supported");
+  if (c.has_input(2)) {  // class weights [C]
+    QS_RETURN_IF_ERROR(RequireF32(c, 2));
+    const graph::ValueType& w = c.input(2);
+    const graph::ValueType& x0 = c.input(0);
+    const int64_t classes =
+        x0.has_rank && x0.dims.size() >= 2 ? x0.dims[1] : -1;
+    if (w.has_rank && (w.dims.size() != 1 || (classes >= 0 && w.dims[0] >= 0 &&
+                                              w.dims[0] != classes))) {
+      return c.Error(absl::StrCat("weights ", w.ToString(),
+                                  " must be [C] for "
+                                  "scores ",
+                                  x0.ToString()));
+    }
   }
   QS_ASSIGN_OR_RETURN(SceConfig cfg, Parse(c.node()));
   const graph::ValueType& x = c.input(0);
@@ -146,9 +232,11 @@ absl::Status Backward(graph::GradBuilder& b) {
   graph::ValueId dx = graph::kNoValue;
   if (b.output_grad(0) != graph::kNoValue) {
     graph::Attributes attrs = node.attrs;
-    QS_ASSIGN_OR_RETURN(
-        dx, b.Emit1("SoftmaxCrossEntropyLossGrad",
-                    {b.output_grad(0), b.input(0), b.input(1)}, attrs));
+    std::vector<graph::ValueId> in = {b.output_grad(0), b.input(0), b.input(1)};
+    if (node.inputs.size() > 2 && b.input(2) != graph::kNoValue) {
+      in.push_back(b.input(2));  // class weights
+    }
+    QS_ASSIGN_OR_RETURN(dx, b.Emit1("SoftmaxCrossEntropyLossGrad", in, attrs));
   }
   if (node.outputs.size() > 1 && b.output_grad(1) != graph::kNoValue) {
     QS_ASSIGN_OR_RETURN(graph::ValueId d2,
@@ -188,7 +276,8 @@ graph::OpDef MakeSoftmaxCrossEntropyLossOp() {
 graph::OpDef MakeSoftmaxCrossEntropyLossGradOp() {
   graph::OpDef d;
   d.type = "SoftmaxCrossEntropyLossGrad";
-  d.min_inputs = d.max_inputs = 3;
+  d.min_inputs = 3;
+  d.max_inputs = 4;
   d.attrs = Attrs();
   d.infer = [](graph::InferContext& c) -> absl::Status {
     c.set_output(0, c.input(1));

@@ -6,6 +6,8 @@ set -euo pipefail
 PKGS=(bazel-bootstrap bazel-rules-java g++ clang libclang-rt-14-dev libxsimd-dev libabsl-dev rapidjson-dev
       libprotobuf-dev protobuf-compiler libonnx-dev libgtest-dev libgmock-dev
       libbenchmark-dev
+      # ONNX backend test data for tests/onnx_conformance (~40 MB).
+      libonnx-testdata
       # onnx.checker test of the ONNX writer.
       python3-onnx
       # torch.load/torch.save interop test of export/pth (torch 1.13; 135 MB

@@ -168,6 +168,54 @@ TEST(LossOps, NegativeLogLikelihoodLoss) {
   }
 }
 
+// Class weights w [C]: per-sample loss * w[label]; "mean" divides by the sum
+// of the weights of the samples kept.
+std::vector<DArray> WeightedNllRef(const DArray& x,
+                                   const std::vector<int64_t>& ldims,
+                                   const std::vector<int64_t>& labels,
+                                   const std::vector<float>& w,
+                                   const std::string& reduction,
+                                   bool log_softmax) {
+  const DArray lp = log_softmax ? SoftmaxRef(x, 1, true) : x;
+  const int64_t N = x.dims[0], C = x.dims[1];
+  const int64_t D = x.numel() / (N * C);
+  std::vector<double> per(N * D, 0.0);
+  double total = 0, weights = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t d = 0; d < D; ++d) {
+      const int64_t l = labels[n * D + d];
+      if (l == kIgnore) continue;
+      per[n * D + d] = -lp.v[(n * C + l) * D + d] * w[l];
+      total += per[n * D + d];
+      weights += w[l];
+    }
+  }
+  if (reduction == "none") return {DArray{ldims, per}};
+  return {DArray{{}, {reduction == "sum" ? total : total / weights}}};
+}
+
+TEST(LossOps, ClassWeights) {
+  const LossCase& lc = kLossCases[1];  // [3, 4, 2, 2], two ignored samples
+  const std::vector<float> w = {0.5f, 2.0f, 1.0f, 0.25f};
+  for (const std::string op :
+       {"SoftmaxCrossEntropyLoss", "NegativeLogLikelihoodLoss"}) {
+    const bool sce = op == "SoftmaxCrossEntropyLoss";
+    for (const std::string reduction : {"mean", "sum", "none"}) {
+      OpCase c;
+      c.op = op;
+      c.shapes = {lc.x_dims};
+      c.constants = {Labels(lc.l_dims, lc.labels),
+                     Tensor::FromVector(Shape({4}), w).value()};
+      c.attrs = {{"reduction", reduction}, {"ignore_index", kIgnore}};
+      c.reference = [lc, w, reduction, sce](const std::vector<DArray>& in) {
+        return WeightedNllRef(in[0], lc.l_dims, lc.labels, w, reduction, sce);
+      };
+      c.grad_inputs = {0};
+      CheckOp(c, op + " weighted " + reduction);
+    }
+  }
+}
+
 TEST(LossOps, MeanSquaredError) {
   for (const std::string reduction : {"mean", "sum", "none"}) {
     for (std::vector<int> grads :
@@ -227,7 +275,8 @@ TEST(LossOps, ErrorsNameTheNode) {
     graph::Graph g;
     auto x = g.AddInput("x", DType::kF32, {2, 3}).value();
     auto l = g.AddConstant("l", Labels({2}, {0, 1})).value();
-    auto w = g.AddConstant("w", Tensor::Zeros(Shape({3}), DType::kF32).value())
+    // Class weights must be [C] (C = 3 here).
+    auto w = g.AddConstant("w", Tensor::Zeros(Shape({4}), DType::kF32).value())
                  .value();
     auto y =
         g.AddNode("SoftmaxCrossEntropyLoss", {x, l, w}, {}, 1, "sce_w").value();
