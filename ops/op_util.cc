@@ -42,8 +42,10 @@ absl::StatusOr<engine::Shape> BroadcastShapes(const engine::Shape& a,
 
 absl::Status RequireF32(const graph::InferContext& c, int i) {
   if (c.input(i).dtype != engine::DType::kF32) {
-    return c.Error(
-        absl::StrCat("input ", i, " must be f32, is ", c.input(i).ToString()));
+    // No kernel for this dtype (DESIGN.md: Unimplemented, not a bad input).
+    return absl::UnimplementedError(
+        absl::StrCat(c.node().Describe(), ": input ", i, " is ",
+                     c.input(i).ToString(), "; only f32 is implemented"));
   }
   return absl::OkStatus();
 }

@@ -49,7 +49,8 @@ absl::StatusOr<std::vector<int64_t>> BroadcastDims(
 absl::StatusOr<engine::Shape> BroadcastShapes(const engine::Shape& a,
                                               const engine::Shape& b);
 
-// Checks that input i of the node is f32 (quantsim's compute type).
+// Checks that input i of the node is f32 (quantsim's compute type);
+// Unimplemented naming the node otherwise.
 absl::Status RequireF32(const graph::InferContext& c, int i);
 
 // ---- Data-movement helpers (axes, shape-like inputs, strided copies). ----
