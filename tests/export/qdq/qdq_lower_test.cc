@@ -127,12 +127,12 @@ TEST(QdqLower, NarrowGridsAreClipped) {
   EXPECT_EQ(g->value(clip.outputs[0]).name, "x_fq_out");
   EXPECT_EQ(ValueNamed(*g, "x_clip_min").data.data<float>()[0],
             -127.0f * (1.0f / 127));
-  // 4-bit [0, 15] z 8 in uint8.
+  // 4-bit [0, 15] z 12 in uint8.
   EXPECT_EQ(ValueNamed(*g, "fc_out_zero_point").data.dtype(), DType::kU8);
   EXPECT_EQ(ValueNamed(*g, "fc_out_clip_min").data.data<float>()[0],
-            (0.0f - 8.0f) * 0.3f);
+            (0.0f - 12.0f) * 0.1f);
   EXPECT_EQ(ValueNamed(*g, "fc_out_clip_max").data.data<float>()[0],
-            (15.0f - 8.0f) * 0.3f);
+            (15.0f - 12.0f) * 0.1f);
   // Per-channel 4-bit weights: Max/Min with [8, 1] bounds.
   EXPECT_EQ(NodeNamed(*g, "fc.weight_fq_clip_lo").op_type, "Max");
   EXPECT_EQ(NodeNamed(*g, "fc.weight_fq_clip_hi").op_type, "Min");

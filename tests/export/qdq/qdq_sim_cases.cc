@@ -75,7 +75,7 @@ SimCase ActRelu(const std::string& rounding) {
   Tensor in = Uniform(Shape({2, 3, 4, 5}), -9.0f, 9.0f, 1);
   for (int64_t i = 0; i < in.numel(); i += 2) {
     in.data<float>()[i] =
-        (static_cast<float>(i % 300) - 150.0f + 0.5f) * 0.0625f;
+        (static_cast<float>(i % 200) - 60.0f + 0.5f) * 0.0625f;
   }
   b.c.inputs = {in};
   b.c.out_lsb = 0.03125f;
@@ -140,7 +140,7 @@ std::vector<SimCase> MakeSimCases(const std::string& rounding) {
   cases.push_back(GemmCase("gemm_pc", rounding, in8, PerChannelSym(8, w),
                            Grid(0, 255, 0.05f, 100.0f)));
   cases.push_back(GemmCase("narrow", rounding, Grid(-127, 127, 1.0f / 127, 0),
-                           PerChannelSym(4, w), Grid(0, 15, 0.3f, 8.0f)));
+                           PerChannelSym(4, w), Grid(0, 15, 0.1f, 12.0f)));
   FqSpec w16 = PerChannelSym(16, w);
   cases.push_back(GemmCase("wide16", rounding,
                            Grid(0, 65535, 1.0f / 16384, 32768.0f), w16,

@@ -69,7 +69,7 @@ struct SimCase {
 //   conv_pc:    as conv_pt with per-channel (axis 0) int8 weights
 //   gemm_pc:    x -> FQ u8 -> Gemm(W FQ int8 per channel, transB) -> FQ u8
 //   narrow:     4-bit weights per channel, strict-symmetric [-127, 127]
-//               activation, 4-bit [0, 15] output
+//               activation, 4-bit [0, 15] output (z 12)
 //   wide16:     uint16 activations, int16 per-channel weights
 //   blockwise:  Gemm with int8 weights in blocks of 4 along Cin
 //   bias32:     Gemm with an int32-grid bias quantizer
