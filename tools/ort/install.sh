@@ -6,8 +6,8 @@
 # turns off the postinstall that would fetch CUDA bits (offline it fails).
 #
 # Idempotent: exits at once (~0.1 s) when the pinned version is installed.
-# First install: ~290 MB under node_modules (every platform's binaries);
-# measured on the dev machine: see tools/ort/README.md.
+# First install: 17 s measured (111 MB from npm; 291 MB on disk, every
+# platform's binaries), 5 s from a warm npm cache.
 #
 # Usage: tools/ort/install.sh [DIR]   (default $QUANTSIM_ORT_DIR or
 #        ~/.cache/quantsim-ort). Prints the node_modules path last.
