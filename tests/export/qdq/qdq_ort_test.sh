@@ -28,5 +28,19 @@ out="${TEST_TMPDIR:-$(mktemp -d)}/qdq_ort"
 mkdir -p "$out"
 data="$(dirname "$digits_x")"
 "$cases" "$out" "$digits_onnx" "$data"
+# ONNX 1.12's checker (Debian python3-onnx), when present, on the files it
+# knows (opset <= 17; the opset-21 ones are ORT-only checks).
+if /usr/bin/python3 -c "import onnx" 2>/dev/null; then
+  /usr/bin/python3 - "$out" <<'PY'
+import glob, onnx, sys
+n = 0
+for f in sorted(glob.glob(sys.argv[1] + "/*.onnx")):
+    m = onnx.load(f)
+    if max(o.version for o in m.opset_import if o.domain in ("", "ai.onnx")) <= 17:
+        onnx.checker.check_model(m, full_check=True)
+        n += 1
+print(f"onnx.checker: {n} QDQ models valid")
+PY
+fi
 NODE_PATH="$modules" node "$compare" "$out" "$torch_qdq" "$torch_logits" \
   "$digits_x" "$data/digits_test_y.npy"
