@@ -26,3 +26,14 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# ONNX Runtime for Node.js, for the "ort" tests (tests/export/qdq): only
+# when node and npm exist (Debian 12's nodejs/npm packages also work, but are
+# not installed here to keep setup bounded). Idempotent: ~0.1 s once
+# installed; first install measured 17 s (111 MB npm download; 291 MB on
+# disk in ~/.cache/quantsim-ort), 5 s from a warm npm cache; capped at 300 s.
+# Failure only skips those tests.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  timeout 300 bash "$(dirname "$0")/ort/install.sh" >/dev/null \
+    || echo "setup: onnxruntime-node not installed; ort tests will skip" >&2
+fi
