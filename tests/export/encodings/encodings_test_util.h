@@ -3,6 +3,7 @@
 #ifndef QUANTSIM_TESTS_EXPORT_ENCODINGS_ENCODINGS_TEST_UTIL_H_
 #define QUANTSIM_TESTS_EXPORT_ENCODINGS_ENCODINGS_TEST_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -100,6 +101,18 @@ inline quant::TensorEncodings LpbqTensor(const std::string& name, int b,
   layout->per_channel_scale = s;
   layout->per_block_int_scale = k;
   return IntTensor(name, true, encs, 0, block_size);
+}
+
+// The set with tensors sorted by name, as 0.6.1 files (dicts written with
+// sorted keys) give them back.
+inline quant::EncodingSet SortedByName(quant::EncodingSet set) {
+  auto by_name = [](const quant::TensorEncodings& a,
+                    const quant::TensorEncodings& b) {
+    return a.tensor < b.tensor;
+  };
+  std::sort(set.activations.begin(), set.activations.end(), by_name);
+  std::sort(set.params.begin(), set.params.end(), by_name);
+  return set;
 }
 
 inline bool SameDouble(double a, double b) {
