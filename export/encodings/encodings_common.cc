@@ -1,4 +1,5 @@
 // Validation shared by the writers, and the public write entry points.
+#include <cmath>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -88,9 +89,8 @@ absl::Status CheckLpbq(const TensorEncodings& t, const BlockwiseLayout& l) {
                                                 " is not finite and > 0"));
     }
     if (k < 1 || k > kmax) {
-      return TensorError(t.tensor,
-                         absl::StrCat("LPBQ block integer scale ", k,
-                                      " is outside [1, ", kmax, "]"));
+      return TensorError(t.tensor, absl::StrCat("LPBQ block integer scale ", k,
+                                                " is outside [1, ", kmax, "]"));
     }
     if (!e.symmetric || e.strict_symmetric ||
         e.offset != -static_cast<double>(int64_t{1} << (b - 1)) ||
@@ -100,8 +100,8 @@ absl::Status CheckLpbq(const TensorEncodings& t, const BlockwiseLayout& l) {
           absl::StrCat("LPBQ block ", i,
                        " is not the symmetric encoding with scale k * s "
                        "(k ",
-                       k, ", s ", s, ", scale ", e.scale, ", offset ",
-                       e.offset, ")"));
+                       k, ", s ", s, ", scale ", e.scale, ", offset ", e.offset,
+                       ")"));
     }
   }
   return absl::OkStatus();
@@ -119,11 +119,11 @@ absl::StatusOr<Classified> Classify(const TensorEncodings& t,
   }
   if (t.dtype != QuantDataType::kInt) {
     if (t.bitwidth != 16 || !t.encodings.empty()) {
-      return TensorError(t.tensor,
-                         absl::StrCat("float16/bfloat16 needs bitwidth 16 and "
-                                      "no integer encodings, got bitwidth ",
-                                      t.bitwidth, " and ", t.encodings.size(),
-                                      " encodings"));
+      return TensorError(
+          t.tensor,
+          absl::StrCat("float16/bfloat16 needs bitwidth 16 and "
+                       "no integer encodings, got bitwidth ",
+                       t.bitwidth, " and ", t.encodings.size(), " encodings"));
     }
     if (t.dtype == QuantDataType::kBFloat16 &&
         std::string(version_name) != "2.0.0") {
@@ -159,11 +159,10 @@ absl::StatusOr<Classified> Classify(const TensorEncodings& t,
       return TensorError(t.tensor, absl::StrCat(where, s.message()));
     }
     if (e.pass_through || e.bitwidth != t.bitwidth) {
-      return TensorError(t.tensor, absl::StrCat(where, "bitwidth ", e.bitwidth,
-                                                e.pass_through ? " pass-through"
-                                                               : "",
-                                                " differs from the tensor's ",
-                                                t.bitwidth));
+      return TensorError(
+          t.tensor, absl::StrCat(where, "bitwidth ", e.bitwidth,
+                                 e.pass_through ? " pass-through" : "",
+                                 " differs from the tensor's ", t.bitwidth));
     }
     if (e.symmetric != c.symmetric ||
         (e.symmetric && e.strict_symmetric) != c.strict) {
@@ -211,7 +210,8 @@ absl::StatusOr<Classified> Classify(const TensorEncodings& t,
     c.kind = EncKind::kPerTensor;
     return c;
   }
-  if (*t.channel_axis < 0) return TensorError(t.tensor, "negative channel axis");
+  if (*t.channel_axis < 0)
+    return TensorError(t.tensor, "negative channel axis");
   c.kind = EncKind::kPerChannel;
   return c;
 }
@@ -229,8 +229,9 @@ absl::Status ClassifyAll(const quant::EncodingSet& set,
       absl::StatusOr<Classified> c = Classify(t, layouts, version_name);
       if (!c.ok()) return c.status();
       if (!seen.insert(t.tensor).second) {
-        return TensorError(t.tensor, absl::StrCat("listed twice in ",
-                                                  p ? "params" : "activations"));
+        return TensorError(
+            t.tensor,
+            absl::StrCat("listed twice in ", p ? "params" : "activations"));
       }
       out->push_back(*c);
     }

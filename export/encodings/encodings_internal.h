@@ -89,8 +89,7 @@ absl::Status ParseV2(const JsonFields& f, const JsonValue& root,
                      EncodingsFile* out);
 // ValidateEncoding plus the symmetric offset convention (0, -2^(b-1) or
 // strict -(2^(b-1)-1)), as an error at `path`.
-absl::Status CheckLoadedEncoding(const JsonFields& f,
-                                 const quant::Encoding& e,
+absl::Status CheckLoadedEncoding(const JsonFields& f, const quant::Encoding& e,
                                  const std::string& path);
 // Non-empty and not seen before in this list.
 absl::Status CheckUniqueName(const JsonFields& f, std::set<std::string>* seen,

@@ -16,8 +16,7 @@ std::string FormatDouble(double value) {
   char buf[64];
   const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), value);
   std::string s(buf, r.ptr);
-  if (std::isfinite(value) &&
-      s.find_first_of(".eE") == std::string::npos) {
+  if (std::isfinite(value) && s.find_first_of(".eE") == std::string::npos) {
     s += ".0";
   }
   return s;
@@ -63,9 +62,8 @@ class ExactNumbers {
 
   bool RawNumber(const char* s, rapidjson::SizeType n, bool /*copy*/) {
     const char* end = s + n;
-    const bool integral =
-        std::string_view(s, n).find_first_not_of("-0123456789") ==
-        std::string_view::npos;
+    const bool integral = std::string_view(s, n).find_first_not_of(
+                              "-0123456789") == std::string_view::npos;
     if (integral) {
       int64_t i = 0;
       auto r = std::from_chars(s, end, i);
@@ -115,13 +113,18 @@ absl::Status ParseJson(absl::string_view text, absl::string_view name,
   if (g.reader.HasParseError()) {
     const rapidjson::ParseErrorCode code = g.reader.GetParseErrorCode();
     const size_t at = g.reader.GetErrorOffset();
+    if (code == rapidjson::kParseErrorNumberTooBig) {
+      // Well-formed text, out-of-range value (Python reads it as inf).
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": number at byte ", at, " is too big for a double"));
+    }
     const bool truncated = at >= text.size();
-    return absl::DataLossError(absl::StrCat(
-        name, ": ", truncated ? "truncated" : "corrupt", " JSON at byte ", at,
-        " of ", text.size(), ": ",
-        code == rapidjson::kParseErrorTermination
-            ? "invalid number"
-            : rapidjson::GetParseError_En(code)));
+    return absl::DataLossError(
+        absl::StrCat(name, ": ", truncated ? "truncated" : "corrupt",
+                     " JSON at byte ", at, " of ", text.size(), ": ",
+                     code == rapidjson::kParseErrorTermination
+                         ? "invalid number"
+                         : rapidjson::GetParseError_En(code)));
   }
   return absl::OkStatus();
 }
@@ -131,8 +134,8 @@ std::string KeyPath(const std::string& parent, absl::string_view key) {
   for (char c : key) {
     if (!absl::ascii_isalnum(c) && c != '_') simple = false;
   }
-  if (simple) return parent.empty() ? std::string(key)
-                                    : absl::StrCat(parent, ".", key);
+  if (simple)
+    return parent.empty() ? std::string(key) : absl::StrCat(parent, ".", key);
   return absl::StrCat(parent, "[\"", key, "\"]");
 }
 
@@ -161,16 +164,15 @@ const char* JsonTypeName(const JsonValue& v) {
 
 absl::Status JsonFields::Error(const std::string& path,
                                absl::string_view problem) const {
-  return absl::InvalidArgumentError(
-      absl::StrCat(file_, ": ", path.empty() ? "(top level)" : path, ": ",
-                   problem));
+  return absl::InvalidArgumentError(absl::StrCat(
+      file_, ": ", path.empty() ? "(top level)" : path, ": ", problem));
 }
 
 absl::Status JsonFields::TypeError(const std::string& path,
                                    absl::string_view expected,
                                    const JsonValue& got) const {
-  return Error(path,
-               absl::StrCat("expected ", expected, ", got ", JsonTypeName(got)));
+  return Error(
+      path, absl::StrCat("expected ", expected, ", got ", JsonTypeName(got)));
 }
 
 absl::StatusOr<const JsonValue*> JsonFields::Find(const JsonValue& object,
@@ -230,8 +232,8 @@ absl::StatusOr<int64_t> JsonFields::Integer(const JsonValue& v,
     return Error(path, absl::StrCat("expected an integer, got ", d));
   }
   if (d != std::trunc(d) || std::fabs(d) > 9.0e15) {
-    return Error(path, absl::StrCat("expected an integer, got ",
-                                    FormatDouble(d)));
+    return Error(path,
+                 absl::StrCat("expected an integer, got ", FormatDouble(d)));
   }
   return static_cast<int64_t>(d);
 }
@@ -251,8 +253,7 @@ absl::StatusOr<int64_t> JsonFields::IntegerIn(const JsonValue& v,
   absl::StatusOr<int64_t> i = Integer(v, path);
   if (!i.ok()) return i;
   if (*i < lo || *i > hi) {
-    return Error(path,
-                 absl::StrCat(*i, " is outside [", lo, ", ", hi, "]"));
+    return Error(path, absl::StrCat(*i, " is outside [", lo, ", ", hi, "]"));
   }
   return i;
 }

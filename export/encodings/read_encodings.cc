@@ -24,8 +24,8 @@ absl::StatusOr<bool> PyBool(const JsonFields& f, const JsonValue& v,
     const std::string s(v.GetString(), v.GetStringLength());
     if (s == "True") return true;
     if (s == "False") return false;
-    return f.Error(path, absl::StrCat("expected \"True\" or \"False\", got \"",
-                                      s, "\""));
+    return f.Error(
+        path, absl::StrCat("expected \"True\" or \"False\", got \"", s, "\""));
   }
   return f.TypeError(path, "\"True\"/\"False\"", v);
 }
@@ -38,10 +38,12 @@ absl::Status ParseLegacyEntry(const JsonFields& f, const JsonValue& v,
   const JsonValue* field = nullptr;
   int64_t bitwidth = 0;
   QS_ENC_ASSIGN(field, f.Require(v, path, "bitwidth"));
-  QS_ENC_ASSIGN(bitwidth, f.IntegerIn(*field, KeyPath(path, "bitwidth"), 2, 32));
+  QS_ENC_ASSIGN(bitwidth,
+                f.IntegerIn(*field, KeyPath(path, "bitwidth"), 2, 32));
   std::string dtype = "int";  // 0.4.0 files have no dtype
   QS_ENC_ASSIGN(field, f.Find(v, path, "dtype"));
-  if (field != nullptr) QS_ENC_ASSIGN(dtype, f.String(*field, KeyPath(path, "dtype")));
+  if (field != nullptr)
+    QS_ENC_ASSIGN(dtype, f.String(*field, KeyPath(path, "dtype")));
   *is_float = dtype == "float";
   if (*is_float) {
     if (bitwidth != 16) {
@@ -52,9 +54,9 @@ absl::Status ParseLegacyEntry(const JsonFields& f, const JsonValue& v,
     return absl::OkStatus();
   }
   if (dtype != "int") {
-    return f.Error(KeyPath(path, "dtype"),
-                   absl::StrCat("expected \"int\" or \"float\", got \"", dtype,
-                                "\""));
+    return f.Error(
+        KeyPath(path, "dtype"),
+        absl::StrCat("expected \"int\" or \"float\", got \"", dtype, "\""));
   }
   if (quant::IsPassThrough(static_cast<int>(bitwidth))) {
     *e = PassThroughEncoding();
@@ -92,8 +94,7 @@ absl::StatusOr<TensorEncodings> ParseLegacyList(const JsonFields& f,
     const std::string p = IndexPath(path, i);
     bool is_float = false;
     Encoding e;
-    if (absl::Status s = ParseLegacyEntry(f, v[i], p, &is_float, &e);
-        !s.ok()) {
+    if (absl::Status s = ParseLegacyEntry(f, v[i], p, &is_float, &e); !s.ok()) {
       return s;
     }
     if (is_float || e.pass_through) {
@@ -105,8 +106,8 @@ absl::StatusOr<TensorEncodings> ParseLegacyList(const JsonFields& f,
       if (!is_float) t.encodings.push_back(e);
       return t;
     }
-    if (i > 0 && (e.bitwidth != t.bitwidth ||
-                  e.symmetric != t.encodings[0].symmetric)) {
+    if (i > 0 &&
+        (e.bitwidth != t.bitwidth || e.symmetric != t.encodings[0].symmetric)) {
       return f.Error(p, "bitwidth or is_symmetric differs from entry 0");
     }
     t.bitwidth = e.bitwidth;
@@ -137,8 +138,7 @@ absl::Status CheckLoadedEncoding(const JsonFields& f, const Encoding& e,
 }
 
 absl::Status CheckUniqueName(const JsonFields& f, std::set<std::string>* seen,
-                             const std::string& name,
-                             const std::string& path) {
+                             const std::string& name, const std::string& path) {
   if (name.empty()) return f.Error(path, "empty tensor name");
   if (!seen->insert(name).second) {
     return f.Error(path, absl::StrCat("tensor \"", name, "\" listed twice"));
@@ -190,36 +190,38 @@ absl::Status ParseCommon(const JsonFields& f, const JsonValue& root,
   const JsonValue* field = nullptr;
   QS_ENC_ASSIGN(field, f.Find(*v, qa, "activation_bitwidth"));
   if (field != nullptr) {
-    QS_ENC_ASSIGN(set->activation_bitwidth,
-              f.IntegerIn(*field, KeyPath(qa, "activation_bitwidth"), 2, 32));
+    QS_ENC_ASSIGN(
+        set->activation_bitwidth,
+        f.IntegerIn(*field, KeyPath(qa, "activation_bitwidth"), 2, 32));
   }
   QS_ENC_ASSIGN(field, f.Find(*v, qa, "param_bitwidth"));
   if (field != nullptr) {
     QS_ENC_ASSIGN(set->param_bitwidth,
-              f.IntegerIn(*field, KeyPath(qa, "param_bitwidth"), 2, 32));
+                  f.IntegerIn(*field, KeyPath(qa, "param_bitwidth"), 2, 32));
   }
   QS_ENC_ASSIGN(field, f.Find(*v, qa, "is_symmetric"));
   if (field != nullptr) {
     QS_ENC_ASSIGN(set->params_symmetric,
-              PyBool(f, *field, KeyPath(qa, "is_symmetric")));
+                  PyBool(f, *field, KeyPath(qa, "is_symmetric")));
   }
   QS_ENC_ASSIGN(field, f.Find(*v, qa, "per_channel_quantization"));
   if (field != nullptr) {
     QS_ENC_ASSIGN(set->per_channel_quantization,
-              PyBool(f, *field, KeyPath(qa, "per_channel_quantization")));
+                  PyBool(f, *field, KeyPath(qa, "per_channel_quantization")));
   }
   QS_ENC_ASSIGN(field, f.Find(*v, qa, "quant_scheme"));
   if (field != nullptr) {
-    QS_ENC_ASSIGN(set->quant_scheme, f.String(*field, KeyPath(qa, "quant_scheme")));
+    QS_ENC_ASSIGN(set->quant_scheme,
+                  f.String(*field, KeyPath(qa, "quant_scheme")));
   }
   QS_ENC_ASSIGN(field, f.Find(*v, qa, "dtype"));
   if (field != nullptr) {
     std::string dtype;
     QS_ENC_ASSIGN(dtype, f.String(*field, KeyPath(qa, "dtype")));
     if (dtype != "int" && dtype != "float") {
-      return f.Error(KeyPath(qa, "dtype"),
-                     absl::StrCat("expected \"int\" or \"float\", got \"",
-                                  dtype, "\""));
+      return f.Error(
+          KeyPath(qa, "dtype"),
+          absl::StrCat("expected \"int\" or \"float\", got \"", dtype, "\""));
     }
   }
   return absl::OkStatus();
@@ -237,8 +239,7 @@ absl::StatusOr<EncodingsFile> ReadEncodingsFileFromString(
   if (!doc.IsObject()) {
     return f.TypeError("", "an object (an encodings file)", doc);
   }
-  absl::StatusOr<const internal::JsonValue*> v =
-      f.Require(doc, "", "version");
+  absl::StatusOr<const internal::JsonValue*> v = f.Require(doc, "", "version");
   if (!v.ok()) return v.status();
   absl::StatusOr<std::string> version = f.String(**v, "version");
   if (!version.ok()) return version.status();
@@ -255,9 +256,10 @@ absl::StatusOr<EncodingsFile> ReadEncodingsFileFromString(
     out.version = EncodingsVersion::k2_0_0;
     s = internal::ParseV2(f, doc, &out);
   } else {
-    return f.Error("version",
-                   absl::StrCat("unsupported encodings version \"", *version,
-                                "\" (0.4.0, 0.5.0, 0.6.1, 1.0.0, 2.0.0, 2.1.0)"));
+    return f.Error(
+        "version",
+        absl::StrCat("unsupported encodings version \"", *version,
+                     "\" (0.4.0, 0.5.0, 0.6.1, 1.0.0, 2.0.0, 2.1.0)"));
   }
   if (!s.ok()) return s;
   if (s = internal::ParseCommon(f, doc, &out.set); !s.ok()) return s;

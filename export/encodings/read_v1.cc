@@ -64,18 +64,18 @@ absl::Status ParseV1Entry(const JsonFields& f, const JsonValue& v,
   }
   if (dtype == "FLOAT") {
     if (bw != 16) {
-      return f.Error(KeyPath(path, "bw"),
-                     absl::StrCat("float bitwidth ", bw,
-                                  " is not supported (16 only)"));
+      return f.Error(
+          KeyPath(path, "bw"),
+          absl::StrCat("float bitwidth ", bw, " is not supported (16 only)"));
     }
     t->dtype = QuantDataType::kFloat16;
     t->bitwidth = 16;
     return absl::OkStatus();
   }
   if (dtype != "INT") {
-    return f.Error(KeyPath(path, "dtype"),
-                   absl::StrCat("expected \"INT\" or \"FLOAT\", got \"", dtype,
-                                "\""));
+    return f.Error(
+        KeyPath(path, "dtype"),
+        absl::StrCat("expected \"INT\" or \"FLOAT\", got \"", dtype, "\""));
   }
   t->bitwidth = static_cast<int>(bw);
   if (quant::IsPassThrough(t->bitwidth)) {
@@ -108,21 +108,22 @@ absl::Status ParseV1Entry(const JsonFields& f, const JsonValue& v,
   const bool lpbq = enc_type == "LPBQ";
   if (enc_type == "PER_BLOCK" || lpbq) {
     QS_ENC_ASSIGN(field, f.Require(v, path, "block_size"));
-    QS_ENC_ASSIGN(t->block_size, f.IntegerIn(*field, KeyPath(path, "block_size"),
-                                             1, INT32_MAX));
+    QS_ENC_ASSIGN(
+        t->block_size,
+        f.IntegerIn(*field, KeyPath(path, "block_size"), 1, INT32_MAX));
     t->channel_axis = 0;
   } else if (enc_type == "PER_CHANNEL") {
     t->channel_axis = 0;
   } else if (enc_type == "PER_TENSOR") {
     if (scale.size() != 1) {
-      return f.Error(KeyPath(path, "scale"),
-                     absl::StrCat("PER_TENSOR needs 1 scale, got ",
-                                  scale.size()));
+      return f.Error(
+          KeyPath(path, "scale"),
+          absl::StrCat("PER_TENSOR needs 1 scale, got ", scale.size()));
     }
   } else if (enc_type == "VECTOR") {
-    return absl::UnimplementedError(absl::StrCat(
-        f.file(), ": ", KeyPath(path, "enc_type"),
-        ": VECTOR encodings are not supported"));
+    return absl::UnimplementedError(
+        absl::StrCat(f.file(), ": ", KeyPath(path, "enc_type"),
+                     ": VECTOR encodings are not supported"));
   } else {
     return f.Error(KeyPath(path, "enc_type"),
                    absl::StrCat("unknown enc_type \"", enc_type, "\""));
@@ -149,9 +150,9 @@ absl::Status ParseV1Entry(const JsonFields& f, const JsonValue& v,
   const int64_t expected_offset = -(int64_t{1} << (t->bitwidth - 1));
   for (size_t c = 0; c < offset.size(); ++c) {
     if (offset[c] != expected_offset) {
-      return f.Error(IndexPath(KeyPath(path, "offset"), c),
-                     absl::StrCat("LPBQ offset ", offset[c], " is not ",
-                                  expected_offset));
+      return f.Error(
+          IndexPath(KeyPath(path, "offset"), c),
+          absl::StrCat("LPBQ offset ", offset[c], " is not ", expected_offset));
     }
     if (!(scale[c] > 0.0)) {
       return f.Error(IndexPath(KeyPath(path, "scale"), c), "scale <= 0");
@@ -177,8 +178,8 @@ absl::Status ParseV1Entry(const JsonFields& f, const JsonValue& v,
   const int64_t blocks = static_cast<int64_t>(n / scale.size());
   const int64_t block_offset = -(int64_t{1} << (cbw - 1));
   for (size_t i = 0; i < n; ++i) {
-    const double s = static_cast<double>(layout->per_block_int_scale[i]) *
-                     scale[i / blocks];
+    const double s =
+        static_cast<double>(layout->per_block_int_scale[i]) * scale[i / blocks];
     t->encodings.push_back(
         EncodingFromScaleOffset(t->bitwidth, true, s, block_offset));
   }
@@ -204,8 +205,7 @@ absl::Status ParseV1(const JsonFields& f, const JsonValue& root,
       TensorEncodings t;
       QS_ENC_ASSIGN(field, f.Require(entry, path, "name"));
       QS_ENC_ASSIGN(t.tensor, f.String(*field, KeyPath(path, "name")));
-      if (absl::Status s = CheckUniqueName(f, &seen, t.tensor, path);
-          !s.ok()) {
+      if (absl::Status s = CheckUniqueName(f, &seen, t.tensor, path); !s.ok()) {
         return s;
       }
       t.is_param = p == 1;

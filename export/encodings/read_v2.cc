@@ -71,8 +71,8 @@ absl::Status ParseBlockAxis(const JsonFields& f, const JsonValue& v,
                             BlockwiseLayout* layout) {
   const JsonValue* field = nullptr;
   QS_ENC_ASSIGN(field, f.Require(v, path, "block_size"));
-  QS_ENC_ASSIGN(t->block_size, f.IntegerIn(*field, KeyPath(path, "block_size"),
-                                           1, INT32_MAX));
+  QS_ENC_ASSIGN(t->block_size,
+                f.IntegerIn(*field, KeyPath(path, "block_size"), 1, INT32_MAX));
   QS_ENC_ASSIGN(field, f.Require(v, path, "axis"));
   QS_ENC_ASSIGN(layout->block_axis,
                 f.IntegerIn(*field, KeyPath(path, "axis"), 0, 16));
@@ -138,8 +138,8 @@ absl::Status ParseV2Entry(const JsonFields& f, const JsonValue& v,
   QS_ENC_ASSIGN(field, f.Require(v, path, "output_dtype"));
   QS_ENC_ASSIGN(dtype, f.String(*field, pd));
   if (dtype == "float16" || dtype == "bfloat16") {
-    t->dtype = dtype == "float16" ? QuantDataType::kFloat16
-                                  : QuantDataType::kBFloat16;
+    t->dtype =
+        dtype == "float16" ? QuantDataType::kFloat16 : QuantDataType::kBFloat16;
     t->bitwidth = 16;
     return absl::OkStatus();
   }
@@ -234,8 +234,7 @@ absl::Status ParseV2(const JsonFields& f, const JsonValue& root,
       TensorEncodings t;
       QS_ENC_ASSIGN(field, f.Require(entry, path, "name"));
       QS_ENC_ASSIGN(t.tensor, f.String(*field, KeyPath(path, "name")));
-      if (absl::Status s = CheckUniqueName(f, &seen, t.tensor, path);
-          !s.ok()) {
+      if (absl::Status s = CheckUniqueName(f, &seen, t.tensor, path); !s.ok()) {
         return s;
       }
       t.is_param = p == 1;

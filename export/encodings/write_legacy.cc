@@ -250,9 +250,9 @@ absl::StatusOr<std::string> SerializeTorchEncodings(
     const std::string& name =
         it == names.params.end() ? c.t->tensor : it->second;
     if (!torch_params.emplace(name, c.t).second) {
-      return internal::TensorError(
-          c.t->tensor, absl::StrCat("torch param name \"", name,
-                                    "\" is used by two tensors"));
+      return internal::TensorError(c.t->tensor,
+                                   absl::StrCat("torch param name \"", name,
+                                                "\" is used by two tensors"));
     }
   }
 

@@ -30,8 +30,8 @@ absl::StatusOr<OnnxTensor> ToOnnx(const TensorEncodings& t) {
     absl::StatusOr<quant::OnnxQuantParams> p =
         quant::ToOnnxQuantParams(t.encodings[i]);
     if (!p.ok()) {
-      return TensorError(t.tensor, absl::StrCat("encoding ", i, ": ",
-                                                p.status().message()));
+      return TensorError(
+          t.tensor, absl::StrCat("encoding ", i, ": ", p.status().message()));
     }
     if (i == 0) out.is_signed = p->is_signed;
     if (p->is_signed != out.is_signed) {
@@ -85,8 +85,8 @@ absl::Status WriteV2Entry(JsonWriter& w, const Classified& c) {
   WriteString(w, t.tensor);
   WriteKey(w, "output_dtype");
   if (c.kind == EncKind::kFloat) {
-    WriteString(w, t.dtype == quant::QuantDataType::kBFloat16 ? "bfloat16"
-                                                              : "float16");
+    WriteString(
+        w, t.dtype == quant::QuantDataType::kBFloat16 ? "bfloat16" : "float16");
     w.EndObject();
     return absl::OkStatus();
   }

@@ -23,15 +23,15 @@ AssertionResult CompareJson(const internal::JsonValue& a,
                             const std::string& path) {
   const std::string where = path.empty() ? "(top)" : path;
   if (a.GetType() != b.GetType()) {
-    return AssertionFailure() << where << ": expected "
-                              << internal::JsonTypeName(a) << ", got "
-                              << internal::JsonTypeName(b);
+    return AssertionFailure()
+           << where << ": expected " << internal::JsonTypeName(a) << ", got "
+           << internal::JsonTypeName(b);
   }
   if (a.IsNumber()) {
     if (a.IsDouble() != b.IsDouble()) {
-      return AssertionFailure() << where << ": integer vs float "
-                                << (a.IsDouble() ? "(expected float)"
-                                                 : "(expected integer)");
+      return AssertionFailure()
+             << where << ": integer vs float "
+             << (a.IsDouble() ? "(expected float)" : "(expected integer)");
     }
     const bool same = a.IsDouble() ? SameDouble(a.GetDouble(), b.GetDouble())
                                    : a.GetInt64() == b.GetInt64();
@@ -101,9 +101,9 @@ AssertionResult SameEncoding(const quant::Encoding& a,
 
 AssertionResult SameTensor(const quant::TensorEncodings& a,
                            const quant::TensorEncodings& b) {
-  if (a.tensor != b.tensor || a.is_param != b.is_param ||
-      a.dtype != b.dtype || a.bitwidth != b.bitwidth ||
-      a.channel_axis != b.channel_axis || a.block_size != b.block_size ||
+  if (a.tensor != b.tensor || a.is_param != b.is_param || a.dtype != b.dtype ||
+      a.bitwidth != b.bitwidth || a.channel_axis != b.channel_axis ||
+      a.block_size != b.block_size ||
       a.encodings.size() != b.encodings.size()) {
     return AssertionFailure()
            << "tensor " << a.tensor << " vs " << b.tensor << ": param "

@@ -91,8 +91,8 @@ inline quant::TensorEncodings LpbqTensor(const std::string& name, int b,
   const size_t blocks = k.size() / s.size();
   quant::PerChannelEncoding encs;
   for (size_t i = 0; i < k.size(); ++i) {
-    encs.push_back(GridEncoding(b, true, static_cast<double>(k[i]) *
-                                             s[i / blocks],
+    encs.push_back(GridEncoding(b, true,
+                                static_cast<double>(k[i]) * s[i / blocks],
                                 -(int64_t{1} << (b - 1))));
   }
   layout->num_channels = static_cast<int64_t>(s.size());

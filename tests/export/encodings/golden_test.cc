@@ -36,11 +36,10 @@ quant::TensorEncodings Conv1(bool grid) {
                       GridEncoding(8, true, 0.001968504, -128)},
                      0);
   }
-  return IntTensor(
-      "conv1.weight", true,
-      {RawEncoding(8, true, -0.503937, 0.5, 0.003937008, -128),
-       RawEncoding(8, true, -0.251969, 0.25, 0.001968504, -128)},
-      0);
+  return IntTensor("conv1.weight", true,
+                   {RawEncoding(8, true, -0.503937, 0.5, 0.003937008, -128),
+                    RawEncoding(8, true, -0.251969, 0.25, 0.001968504, -128)},
+                   0);
 }
 
 // Spec §5.2, in the file's (sorted) order.

@@ -45,8 +45,8 @@ quant::TensorEncodings RandomPerChannel(const std::string& name, int axis,
   std::uniform_int_distribution<int> offset(-255, 0);
   quant::PerChannelEncoding encs;
   for (int c = 0; c < 64; ++c) {
-    encs.push_back(GridEncoding(8, symmetric, scale(rng),
-                                symmetric ? -128 : offset(rng)));
+    encs.push_back(
+        GridEncoding(8, symmetric, scale(rng), symmetric ? -128 : offset(rng)));
   }
   return IntTensor(name, true, encs, axis);
 }
@@ -127,8 +127,7 @@ TEST(EncodingsRoundTripTest, V200WithBlockwiseLpbqAndBfloat16) {
   set.params.push_back(RandomPerChannel("w.pc_axis1", 1, true));
   quant::PerChannelEncoding blocks;
   for (int i = 0; i < 6; ++i) {
-    blocks.push_back(GridEncoding(4, false,
-                                  0.01 * (i + 1) / 7.0, -i));
+    blocks.push_back(GridEncoding(4, false, 0.01 * (i + 1) / 7.0, -i));
   }
   BlockwiseLayouts layouts;
   set.params.push_back(IntTensor("w.blk", true, blocks, 0, 16));
@@ -222,8 +221,8 @@ TEST(EncodingsWriteErrorsTest, WhatAVersionCannotHoldIsAnError) {
   ExpectWriteError(set, EncodingsVersion::k0_6_1, "x.bf16");
   ExpectWriteError(set, EncodingsVersion::k1_0_0, "x.bf16");
 
-  set.activations = {IntTensor("w.strict", true,
-                               {GridEncoding(8, true, 0.02, -127, true)})};
+  set.activations = {
+      IntTensor("w.strict", true, {GridEncoding(8, true, 0.02, -127, true)})};
   ExpectWriteError(set, EncodingsVersion::k2_0_0, "w.strict");
   set.activations = {IntTensor("x6", false, {GridEncoding(6, false, 0.1, 0)})};
   ExpectWriteError(set, EncodingsVersion::k2_0_0, "x6");
@@ -243,13 +242,13 @@ TEST(EncodingsWriteErrorsTest, InvalidEncodingsAreRejected) {
   set.activations = {IntTensor("x.nan", false, {nan})};
   ExpectWriteError(set, EncodingsVersion::k0_6_1, "x.nan");
 
-  set.activations = {IntTensor("x.sym", false,
-                               {GridEncoding(8, true, 0.1, -85)})};
+  set.activations = {
+      IntTensor("x.sym", false, {GridEncoding(8, true, 0.1, -85)})};
   ExpectWriteError(set, EncodingsVersion::k1_0_0, "symmetric grid");
 
-  set.activations = {IntTensor("x.two", false,
-                               {GridEncoding(8, false, 0.1, -3),
-                                GridEncoding(8, false, 0.2, -3)})};
+  set.activations = {IntTensor(
+      "x.two", false,
+      {GridEncoding(8, false, 0.1, -3), GridEncoding(8, false, 0.2, -3)})};
   ExpectWriteError(set, EncodingsVersion::k0_6_1, "without a channel axis");
 
   set.activations = {IntTensor("dup", false, {GridEncoding(8, false, 0.1, 0)}),
@@ -295,9 +294,10 @@ TEST(EncodingsJsonTest, DoublesPrintShortestAndRoundTrip) {
 }
 
 TEST(EncodingsJsonTest, SameJsonChecksKeyOrderAndNumberKinds) {
-  EXPECT_TRUE(testing::SameJson("{\"a\": 1, \"b\": [2.5]}",
-                                "{\"a\":1,\"b\":[2.5]}"));
-  EXPECT_FALSE(testing::SameJson("{\"a\": 1, \"b\": 2}", "{\"b\": 2, \"a\": 1}"));
+  EXPECT_TRUE(
+      testing::SameJson("{\"a\": 1, \"b\": [2.5]}", "{\"a\":1,\"b\":[2.5]}"));
+  EXPECT_FALSE(
+      testing::SameJson("{\"a\": 1, \"b\": 2}", "{\"b\": 2, \"a\": 1}"));
   EXPECT_FALSE(testing::SameJson("{\"a\": 1}", "{\"a\": 1.0}"));
   EXPECT_FALSE(testing::SameJson("[0.1]", "[0.10000000000000002]"));
 }
