@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "engine/status.h"
+#include "graph/autograd.h"
 #include "gtest/gtest.h"
 #include "kernels/cpu/float_quant/float_reference.h"
 #include "ops/registry.h"
@@ -280,6 +281,41 @@ TEST(QuantSimRounding, HalfToEvenUsesV2Grid) {
     const float r = std::max(0.0f, x.data<float>()[i]);
     ASSERT_EQ(out[0].data<float>()[i], kernels::FakeQuantValue(r, p, c, i));
   }
+}
+
+// The sim graph built with masks is differentiable: gradients reach the
+// float weights through the weight's FakeQuantize (STE) and through a
+// FloatQuantize (identity).
+TEST(QuantSimTraining, GradientsFlowThroughQuantizers) {
+  std::vector<QuantizerSpec> specs = SmallNetSpecs();
+  specs[2].dtype = QuantDataType::kFloat16;  // relu_out
+  auto sim = Make(SmallNet(), specs, Tf(), {true});
+  ASSERT_TRUE(Calibrate(*sim).ok());
+  graph::Graph g = (*sim->SimGraph())->graph();
+  EXPECT_EQ(g.node(g.FindNode("relu_out_quantizer").value()).op_type,
+            "FloatQuantize");
+  const graph::ValueId loss = g.AddNode("ReduceSum", {g.outputs()[0]},
+                                        {{"keepdims", int64_t{0}}}, 1, "loss")
+                                  .value()[0];
+  const graph::ValueId w = g.FindValue("conv.weight").value();
+  auto bw = graph::BuildBackward(g, loss, {w}, ops::BuiltinOps());
+  ASSERT_TRUE(bw.ok()) << bw.status();
+  ASSERT_NE(bw->grads[0], graph::kNoValue);
+  auto cg = graph::CompiledGraph::Compile(bw->graph, ops::BuiltinOps());
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  engine::Context ctx({1});
+  graph::RunOptions ro;
+  ro.training = true;
+  ro.fetch = {bw->grads[0]};
+  auto r = (*cg)->Run(ctx, {RandomTensor({4, 1, 4, 4}, 100)}, ro);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const Tensor& dw = r->fetched[0];
+  ASSERT_EQ(dw.numel(), 18);
+  double norm = 0;
+  for (int64_t i = 0; i < dw.numel(); ++i) {
+    norm += std::abs(dw.data<float>()[i]);
+  }
+  EXPECT_GT(norm, 0.0);
 }
 
 }  // namespace

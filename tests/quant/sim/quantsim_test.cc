@@ -9,6 +9,7 @@
 #include "graph/executor.h"
 #include "gtest/gtest.h"
 #include "ops/registry.h"
+#include "quant/analyzers/entropy_analyzer.h"
 #include "quant/analyzers/libpymo_analyzers.h"
 #include "tests/quant/sim/sim_test_util.h"
 
@@ -263,6 +264,31 @@ TEST(QuantSim, ResumedCalibrationEqualsOneCall) {
   }
   EXPECT_FALSE(SameEncoding(one->FindQuantizer("x").value()->encodings()[0],
                             two->FindQuantizer("x").value()->encodings()[0]));
+}
+
+// The other schemes pick their analyzer: the model input's encoding equals
+// the analyzer's fed with the same batches.
+template <typename A>
+void CheckInputEncoding(QuantSimOptions o, A a) {
+  auto sim = Make(SmallNetSpecs(), o);
+  ASSERT_NE(sim, nullptr);
+  const std::vector<Tensor> b = Batches(2);
+  ASSERT_TRUE(sim->ComputeEncodings(Feed(b)).ok());
+  for (const Tensor& x : b) {
+    ASSERT_TRUE(a.UpdateStats(x.data<float>(), x.numel()).ok());
+  }
+  const Encoding want = a.ComputeEncoding(GridOptions{8, false}).value();
+  EXPECT_TRUE(
+      SameEncoding(sim->FindQuantizer("x").value()->encodings()[0], want));
+  EXPECT_EQ(sim->Report().enabled, 5);
+}
+
+TEST(QuantSim, PercentileMseEntropySchemes) {
+  QuantSimOptions p = Options(QuantScheme::kPostTrainingPercentile);
+  p.percentile = 99.9;
+  CheckInputEncoding(p, PercentileAnalyzer(99.9f));
+  CheckInputEncoding(Options(QuantScheme::kMse), MseAnalyzer());
+  CheckInputEncoding(Options(QuantScheme::kEntropy), EntropyAnalyzer());
 }
 
 }  // namespace
