@@ -2,6 +2,8 @@
 #ifndef QUANTSIM_OPS_LISTS_QUANT_OPS_H_
 #define QUANTSIM_OPS_LISTS_QUANT_OPS_H_
 
-#define QUANTSIM_QUANT_OPS(X)
+// FloatQuantize: ops/float_quantize.cc (fp16/bf16 simulation, QuantSim).
+#define QUANTSIM_QUANT_OPS(X) \
+  X(FloatQuantize)
 
 #endif  // QUANTSIM_OPS_LISTS_QUANT_OPS_H_
