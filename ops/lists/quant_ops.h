@@ -2,6 +2,15 @@
 #ifndef QUANTSIM_OPS_LISTS_QUANT_OPS_H_
 #define QUANTSIM_OPS_LISTS_QUANT_OPS_H_
 
-#define QUANTSIM_QUANT_OPS(X)
+#define QUANTSIM_QUANT_OPS(X) \
+  X(QuantizeLinear)           \
+  X(QuantizeLinearGrad)       \
+  X(DequantizeLinear)         \
+  X(DequantizeLinearGrad)     \
+  X(DynamicQuantizeLinear)    \
+  X(ConvInteger)              \
+  X(MatMulInteger)            \
+  X(QLinearConv)              \
+  X(QLinearMatMul)
 
 #endif  // QUANTSIM_OPS_LISTS_QUANT_OPS_H_
