@@ -2,6 +2,11 @@
 #ifndef QUANTSIM_OPS_LISTS_VISION_OPS_H_
 #define QUANTSIM_OPS_LISTS_VISION_OPS_H_
 
-#define QUANTSIM_VISION_OPS(X)
+#define QUANTSIM_VISION_OPS(X) \
+  X(Resize)                    \
+  X(ResizeGrad)                \
+  X(DepthToSpace)              \
+  X(SpaceToDepth)              \
+  X(SpaceToDepthCrd)
 
 #endif  // QUANTSIM_OPS_LISTS_VISION_OPS_H_
