@@ -7,6 +7,10 @@
   X(ResizeGrad)                \
   X(DepthToSpace)              \
   X(SpaceToDepth)              \
-  X(SpaceToDepthCrd)
+  X(SpaceToDepthCrd)           \
+  X(Compress)                  \
+  X(ReverseSequence)           \
+  X(LRN)                       \
+  X(MeanVarianceNormalization)
 
 #endif  // QUANTSIM_OPS_LISTS_VISION_OPS_H_
