@@ -4,6 +4,15 @@
 
 // FloatQuantize: ops/float_quantize.cc (fp16/bf16 simulation, QuantSim).
 #define QUANTSIM_QUANT_OPS(X) \
-  X(FloatQuantize)
+  X(FloatQuantize)            \
+  X(QuantizeLinear)           \
+  X(QuantizeLinearGrad)       \
+  X(DequantizeLinear)         \
+  X(DequantizeLinearGrad)     \
+  X(DynamicQuantizeLinear)    \
+  X(ConvInteger)              \
+  X(MatMulInteger)            \
+  X(QLinearConv)              \
+  X(QLinearMatMul)
 
 #endif  // QUANTSIM_OPS_LISTS_QUANT_OPS_H_
