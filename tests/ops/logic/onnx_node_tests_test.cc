@@ -3,6 +3,8 @@
 // test data is not installed. Not listed (unsupported on purpose): the
 // uint64 BitShift/Mod/Max/Min cases (no u64 dtype), test_mod_mixed_sign_
 // float16 (f16 arithmetic), Where on strings.
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -18,6 +20,25 @@ TEST_P(OnnxNodeTest, MatchesReference) {
   if (root.empty()) GTEST_SKIP() << "libonnx-testdata not installed";
   const absl::Status s = RunNodeTest(root + "/" + GetParam());
   EXPECT_TRUE(s.ok()) << GetParam() << ": " << s;
+}
+
+// The runner itself can fail: a Sin model fed Cos's expected outputs, and
+// an op quantsim does not implement.
+TEST(OnnxNodeRunner, ReportsMismatchesAndUnsupportedOps) {
+  const std::string root = NodeTestRoot();
+  if (root.empty()) GTEST_SKIP() << "libonnx-testdata not installed";
+  namespace fs = std::filesystem;
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const fs::path dir = fs::path(tmp ? tmp : "/tmp") / "sin_with_cos_data";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy(root + "/test_sin/model.onnx", dir / "model.onnx");
+  fs::copy(root + "/test_cos/test_data_set_0", dir / "test_data_set_0");
+  const absl::Status mismatch = RunNodeTest(dir.string());
+  EXPECT_FALSE(mismatch.ok());
+  EXPECT_NE(std::string(mismatch.message()).find("element"), std::string::npos)
+      << mismatch;
+  EXPECT_FALSE(RunNodeTest(root + "/test_det_2d").ok());
 }
 
 const char* const kLogic[] = {
