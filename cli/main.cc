@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "cli/conformance_command.h"
+#include "cli/eval_command.h"
+#include "cli/quantize_command.h"
 #include "cli/run_command.h"
 
 namespace {
@@ -21,6 +23,11 @@ constexpr Subcommand kSubcommands[] = {
      quantsim::cli::RunCommand},
     {"conformance", "run ONNX backend test data (DIR...), report PASS/FAIL",
      quantsim::cli::ConformanceCommand},
+    {"quantize",
+     "calibrate a model, write model.onnx, model.encodings, model_qdq.onnx",
+     quantsim::cli::QuantizeCommand},
+    {"eval", "fp32 vs simulated top-1 accuracy and logits SQNR",
+     quantsim::cli::EvalCommand},
 };
 
 int Usage(std::ostream& os) {

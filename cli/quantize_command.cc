@@ -1,0 +1,220 @@
+#include "cli/quantize_command.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cli/quant_options.h"
+#include "engine/status.h"
+#include "export/encodings/encodings_file.h"
+#include "export/onnx.h"
+#include "export/qdq/qdq_export.h"
+#include "graph/executor.h"
+
+namespace quantsim::cli {
+namespace {
+
+struct QuantizeArgs {
+  std::string model;
+  std::string calib;
+  std::string out_dir;
+  io::EncodingsVersion version = io::EncodingsVersion::k1_0_0;
+  bool json = false;
+  QuantFlags flags;
+};
+
+std::string Usage() {
+  return absl::StrCat(
+      "usage: quantsim quantize MODEL.onnx --calib DATA.npy --out DIR\n",
+      QuantFlagsUsage(),
+      "\n  [--encodings-version 0.6.1|1.0.0|2.0.0] [--json]");
+}
+
+absl::StatusOr<QuantizeArgs> Parse(const std::vector<std::string>& args) {
+  QuantizeArgs r;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    QS_ASSIGN_OR_RETURN(bool shared, ParseQuantFlag(args, i, &r.flags));
+    if (shared) continue;
+    auto value = [&]() -> absl::StatusOr<std::string> {
+      if (i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(a, " needs a value"));
+      }
+      return args[++i];
+    };
+    if (a == "--calib") {
+      QS_ASSIGN_OR_RETURN(r.calib, value());
+    } else if (a == "--out") {
+      QS_ASSIGN_OR_RETURN(r.out_dir, value());
+    } else if (a == "--encodings-version") {
+      QS_ASSIGN_OR_RETURN(std::string v, value());
+      if (v == "0.6.1") {
+        r.version = io::EncodingsVersion::k0_6_1;
+      } else if (v == "1.0.0") {
+        r.version = io::EncodingsVersion::k1_0_0;
+      } else if (v == "2.0.0") {
+        r.version = io::EncodingsVersion::k2_0_0;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--encodings-version '", v, "': expected 0.6.1, 1.0.0 or 2.0.0"));
+      }
+    } else if (a == "--json") {
+      r.json = true;
+    } else if (!a.empty() && a[0] == '-') {
+      return absl::InvalidArgumentError(absl::StrCat("unknown option ", a));
+    } else if (r.model.empty()) {
+      r.model = a;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", a, "'"));
+    }
+  }
+  if (r.model.empty()) return absl::InvalidArgumentError("no model given");
+  if (r.calib.empty()) return absl::InvalidArgumentError("no --calib DATA.npy");
+  if (r.out_dir.empty()) return absl::InvalidArgumentError("no --out DIR");
+  QS_RETURN_IF_ERROR(CheckQuantFlags(r.flags));
+  return r;
+}
+
+absl::Status MakeDirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    const std::string prefix = path.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST) {
+      return absl::InternalError(
+          absl::StrCat("cannot create ", prefix, ": ", std::strerror(errno)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Quantize(const QuantizeArgs& args, std::ostream& out,
+                      std::ostream& err) {
+  std::ostringstream log;
+  QS_ASSIGN_OR_RETURN(LoadedSim loaded,
+                      LoadSim(args.model, args.flags, args.json ? log : out));
+  QS_ASSIGN_OR_RETURN(engine::Tensor calib, ReadNpyFile(args.calib));
+  quant::QuantSim& sim = *loaded.sim;
+  const auto start = std::chrono::steady_clock::now();
+  QS_ASSIGN_OR_RETURN(int64_t samples,
+                      Calibrate(sim, calib, args.flags.batch_size, err));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  QS_RETURN_IF_ERROR(MakeDirs(args.out_dir));
+  const std::string onnx_path = args.out_dir + "/model.onnx";
+  const std::string enc_path = args.out_dir + "/model.encodings";
+  const std::string qdq_path = args.out_dir + "/model_qdq.onnx";
+
+  QS_ASSIGN_OR_RETURN(engine::Tensor sample, Rows(calib, 0, 1));
+  QS_ASSIGN_OR_RETURN(graph::Graph qgraph,
+                      QuantizedFloatGraph(sim, sample, *loaded.context));
+  io::OnnxWriteOptions wo;
+  wo.dim_params = loaded.dim_params;
+  QS_RETURN_IF_ERROR(io::WriteOnnx(qgraph, onnx_path, wo));
+  QS_RETURN_IF_ERROR(
+      io::WriteEncodings(sim.GetEncodingSet(), args.version, enc_path));
+  QS_ASSIGN_OR_RETURN(const graph::CompiledGraph* sim_graph, sim.SimGraph());
+  io::QdqExportInfo info;
+  io::QdqExportOptions qo;
+  qo.allow_rounding_mismatch = true;
+  QS_RETURN_IF_ERROR(io::WriteQdqOnnx(sim_graph->graph(), qdq_path, qo, &info));
+
+  const quant::QuantSimReport rep = sim.Report();
+  if (args.json) {
+    out << "{\"model\": " << JsonString(args.model)
+        << ", \"config\": " << JsonString(ConfigName(args.flags))
+        << ", \"scheme\": "
+        << JsonString(quant::QuantSchemeName(args.flags.options.quant_scheme))
+        << ", \"param_bw\": " << args.flags.options.default_param_bw
+        << ", \"output_bw\": " << args.flags.options.default_output_bw
+        << ", \"quantizers_placed\": " << loaded.placed
+        << ", \"quantizers_enabled\": " << rep.enabled
+        << ", \"disabled_no_data\": " << rep.disabled_no_data
+        << ", \"calibration_samples\": " << samples
+        << ", \"calibration_seconds\": " << absl::StrFormat("%.6f", seconds)
+        << ", \"encodings_version\": "
+        << JsonString(io::EncodingsVersionName(args.version))
+        << ", \"qdq_rounding_mismatch\": " << info.rounding_mismatch.size()
+        << ", \"files\": [" << JsonString(onnx_path) << ", "
+        << JsonString(enc_path) << ", " << JsonString(qdq_path) << "]}\n";
+    return absl::OkStatus();
+  }
+  out << "config: " << ConfigName(args.flags)
+      << ", scheme: " << quant::QuantSchemeName(args.flags.options.quant_scheme)
+      << ", w" << args.flags.options.default_param_bw << "a"
+      << args.flags.options.default_output_bw << "\n";
+  out << "quantizers: " << loaded.placed << " placed, " << loaded.enabled
+      << " enabled by the config, " << rep.enabled
+      << " enabled after calibration\n";
+  for (const std::string& w : rep.warnings) out << "warning: " << w << "\n";
+  out << absl::StrFormat("calibration: %d samples in %.3f s\n", samples,
+                         seconds);
+  out << "wrote " << onnx_path << "\n";
+  out << "wrote " << enc_path << " (version "
+      << io::EncodingsVersionName(args.version) << ")\n";
+  out << "wrote " << qdq_path << " (" << info.num_quantizers
+      << " QDQ pairs, opset " << info.opset << ")\n";
+  if (!info.rounding_mismatch.empty()) {
+    out << "note: " << info.rounding_mismatch.size()
+        << " quantizers round half away from zero; ONNX QuantizeLinear "
+           "rounds half to even (ties differ by one step): "
+        << absl::StrJoin(info.rounding_mismatch, ", ") << "\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<graph::Graph> QuantizedFloatGraph(
+    quant::QuantSim& sim, const engine::Tensor& sample,
+    const engine::Context& context) {
+  QS_ASSIGN_OR_RETURN(const graph::CompiledGraph* compiled, sim.SimGraph());
+  const graph::Graph& sg = compiled->graph();
+  graph::RunOptions ro;
+  std::vector<std::string> params;
+  for (graph::NodeId n = 0; n < sg.num_nodes(); ++n) {
+    const graph::Node& node = sg.node(n);
+    if (node.op_type != "FakeQuantize" || node.inputs.empty()) continue;
+    const graph::Value& x = sg.value(node.inputs[0]);
+    if (x.kind != graph::ValueKind::kParameter &&
+        x.kind != graph::ValueKind::kConstant) {
+      continue;
+    }
+    params.push_back(x.name);
+    ro.fetch.push_back(node.outputs[0]);
+  }
+  graph::Graph g = sim.float_graph();
+  if (params.empty()) return g;
+  QS_ASSIGN_OR_RETURN(graph::RunResult result,
+                      compiled->Run(context, {sample}, ro));
+  for (size_t i = 0; i < params.size(); ++i) {
+    QS_ASSIGN_OR_RETURN(graph::ValueId id, g.FindValue(params[i]));
+    QS_RETURN_IF_ERROR(g.SetValueData(id, result.fetched[i]));
+  }
+  return g;
+}
+
+int QuantizeCommand(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err) {
+  absl::StatusOr<QuantizeArgs> parsed = Parse(args);
+  if (!parsed.ok()) {
+    err << "quantsim quantize: " << parsed.status().message() << "\n"
+        << Usage() << "\n";
+    return 2;
+  }
+  absl::Status s = Quantize(*parsed, out, err);
+  if (!s.ok()) {
+    err << "quantsim quantize: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace quantsim::cli
