@@ -6,6 +6,8 @@
   X(Identity)                \
   X(SumToShape)              \
   X(FakeQuantize)            \
-  X(FakeQuantizeSteGrad)
+  X(FakeQuantizeSteGrad)     \
+  X(FakeQuantizeLearned)     \
+  X(FakeQuantizeLearnedGrad)
 
 #endif  // QUANTSIM_OPS_LISTS_CORE_OPS_H_
