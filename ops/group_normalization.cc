@@ -6,8 +6,13 @@
 // normalized over its C / G * prod(D) values, then Y = xhat * scale_c +
 // bias_c PER CHANNEL (opset 21). Opset 18's per-group scale / bias ([G])
 // is not accepted (a [G] scale is an error unless G == C).
+// InstanceNormalization (ONNX opset 6):
+//   inputs:  input [N, C, D...] (rank >= 3), scale [C], B [C]
+//   outputs: output;  attrs: epsilon (1e-5)
+// Each (n, c) plane normalized over its spatial values, then * scale_c +
+// B_c: GroupNorm with G = C. Both ops share the code below (kInstance).
 // Kernels: kernels/cpu/norm RowNorm with GroupNormShape.
-// Backward: RowNormGrad (kind "group") for X, scale and bias.
+// Backward: RowNormGrad (kind "group" / "instance") for X, scale and bias.
 #include <string>
 #include <vector>
 
@@ -19,18 +24,23 @@
 namespace quantsim::ops {
 namespace {
 
+// kInstance: InstanceNormalization (G = C, rank >= 3), else GroupNorm.
+template <bool kInstance>
 class GroupNormKernel final : public graph::OpKernel {
  public:
   static absl::StatusOr<std::unique_ptr<GroupNormKernel>> Create(
       const graph::Node& node) {
     const std::string where = node.Describe();
     auto k = std::make_unique<GroupNormKernel>();
-    QS_ASSIGN_OR_RETURN(k->groups_, node.attrs.GetInt("num_groups", where));
+    if (!kInstance) {
+      QS_ASSIGN_OR_RETURN(k->groups_, node.attrs.GetInt("num_groups", where));
+    }
     QS_ASSIGN_OR_RETURN(k->eps_,
                         node.attrs.GetFloatOr("epsilon", 1e-5f, where));
     if (k->groups_ < 1 || !(k->eps_ > 0)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": num_groups must be >= 1, epsilon > 0"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, kInstance ? ": epsilon must be > 0"
+                           : ": num_groups must be >= 1, epsilon > 0"));
     }
     return k;
   }
@@ -39,18 +49,24 @@ class GroupNormKernel final : public graph::OpKernel {
     QS_ASSIGN_OR_RETURN(engine::Tensor x, ctx.input(0).Contiguous());
     QS_ASSIGN_OR_RETURN(engine::Tensor scale, ctx.input(1).Contiguous());
     QS_ASSIGN_OR_RETURN(engine::Tensor bias, ctx.input(2).Contiguous());
-    if (x.rank() < 2) return ctx.Error("X must have rank >= 2 [N, C, ...]");
+    if (x.rank() < (kInstance ? 3 : 2)) {
+      return ctx.Error(kInstance ? "input must have rank >= 3 [N, C, D...]"
+                                 : "X must have rank >= 2 [N, C, ...]");
+    }
     const int64_t N = x.dim(0), C = x.dim(1);
     const int64_t S = x.shape().Product(2, x.rank());
-    absl::Status check = kernels::CheckGroupNormArgs(N, C, S, groups_, eps_);
+    const int64_t groups = kInstance ? C : groups_;
+    absl::Status check = kernels::CheckGroupNormArgs(N, C, S, groups, eps_);
     if (!check.ok()) return ctx.Error(std::string(check.message()));
     if (scale.numel() != C || bias.numel() != C) {
-      return ctx.Error(absl::StrCat("scale / bias need ", C,
-                                    " values (one per channel, opset 21)"));
+      return ctx.Error(
+          kInstance ? absl::StrCat("scale / B need ", C, " values")
+                    : absl::StrCat("scale / bias need ", C,
+                                   " values (one per channel, opset 21)"));
     }
     QS_ASSIGN_OR_RETURN(engine::Tensor y, ctx.AllocateOutput(0, x.shape()));
     kernels::RowNormForward(x.data<float>(),
-                            kernels::GroupNormShape(N, C, S, groups_),
+                            kernels::GroupNormShape(N, C, S, groups),
                             scale.data<float>(), bias.data<float>(), eps_,
                             y.data<float>(), nullptr, nullptr, ctx.pool());
     return absl::OkStatus();
@@ -61,15 +77,23 @@ class GroupNormKernel final : public graph::OpKernel {
   float eps_ = 1e-5f;
 };
 
+template <bool kInstance>
 absl::Status Infer(graph::InferContext& c) {
   for (int i = 0; i < 3; ++i) QS_RETURN_IF_ERROR(RequireF32(c, i));
   const std::string where = c.node().Describe();
-  QS_ASSIGN_OR_RETURN(int64_t groups, c.attrs().GetInt("num_groups", where));
+  int64_t groups = 1;
+  if (!kInstance) {
+    QS_ASSIGN_OR_RETURN(groups, c.attrs().GetInt("num_groups", where));
+  }
   const graph::ValueType& x = c.input(0);
   if (x.has_rank) {
+    if (kInstance && x.dims.size() < 3) {
+      return c.Error(absl::StrCat("input ", x.ToString(),
+                                  " must have rank >= 3 [N, C, D...]"));
+    }
     if (x.dims.size() < 2) return c.Error("X must have rank >= 2");
     const int64_t C = x.dims[1];
-    if (groups < 1 || (C >= 0 && C % groups != 0)) {
+    if (!kInstance && (groups < 1 || (C >= 0 && C % groups != 0))) {
       return c.Error(absl::StrCat("num_groups ", groups,
                                   " does not divide C of X ", x.ToString()));
     }
@@ -79,8 +103,9 @@ absl::Status Infer(graph::InferContext& c) {
         int64_t n = 1;
         for (int64_t d : p.dims) n *= d;
         if (n != C) {
-          return c.Error(absl::StrCat("input ", i, " ", p.ToString(), " needs ",
-                                      C, " values (per channel, opset 21)"));
+          return c.Error(absl::StrCat(
+              "input ", i, " ", p.ToString(), " needs ", C,
+              kInstance ? " values" : " values (per channel, opset 21)"));
         }
       }
     }
@@ -89,11 +114,13 @@ absl::Status Infer(graph::InferContext& c) {
   return absl::OkStatus();
 }
 
+template <bool kInstance>
 absl::Status Backward(graph::GradBuilder& b) {
   if (b.output_grad(0) == graph::kNoValue) return absl::OkStatus();
   graph::Attributes attrs;
-  attrs.Set("kind", std::string("group"));
+  attrs.Set("kind", std::string(kInstance ? "instance" : "group"));
   for (const char* n : {"num_groups", "epsilon"}) {
+    if (kInstance && std::string(n) == "num_groups") continue;
     auto it = b.node().attrs.values().find(n);
     if (it != b.node().attrs.values().end()) attrs.Set(n, it->second);
   }
@@ -105,19 +132,31 @@ absl::Status Backward(graph::GradBuilder& b) {
   return absl::OkStatus();
 }
 
+template <bool kInstance>
+graph::OpDef MakeNormOp(const std::string& type, int opset) {
+  graph::OpDef d;
+  d.type = type;
+  d.min_inputs = d.max_inputs = 3;
+  d.infer = Infer<kInstance>;
+  d.make_cpu_kernel = MakeKernel<GroupNormKernel<kInstance>>;
+  d.backward = Backward<kInstance>;
+  d.onnx = {type, "", opset};
+  return d;
+}
+
 }  // namespace
 
 graph::OpDef MakeGroupNormalizationOp() {
-  graph::OpDef d;
-  d.type = "GroupNormalization";
-  d.min_inputs = d.max_inputs = 3;
+  graph::OpDef d = MakeNormOp<false>("GroupNormalization", 21);
   d.attrs = {{"num_groups", graph::AttrType::kInt, true},
              {"epsilon", graph::AttrType::kFloat},
              {"stash_type", graph::AttrType::kInt}};
-  d.infer = Infer;
-  d.make_cpu_kernel = MakeKernel<GroupNormKernel>;
-  d.backward = Backward;
-  d.onnx = {"GroupNormalization", "", 21};
+  return d;
+}
+
+graph::OpDef MakeInstanceNormalizationOp() {
+  graph::OpDef d = MakeNormOp<true>("InstanceNormalization", 6);
+  d.attrs = {{"epsilon", graph::AttrType::kFloat}};
   return d;
 }
 

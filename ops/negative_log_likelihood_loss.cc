@@ -18,27 +18,13 @@
 #include "absl/strings/str_cat.h"
 #include "engine/status.h"
 #include "engine/thread_pool.h"
+#include "ops/loss_util.h"
 #include "ops/op_util.h"
 
 namespace quantsim::ops {
 namespace {
 
-constexpr int64_t kNoIgnore = std::numeric_limits<int64_t>::min();
 constexpr int64_t kGrain = int64_t{1} << 14;
-
-struct NllConfig {
-  kernels::LossReduction reduction = kernels::LossReduction::kMean;
-  int64_t ignore_index = kNoIgnore;
-};
-
-absl::StatusOr<NllConfig> Parse(const graph::Node& node) {
-  const std::string where = node.Describe();
-  NllConfig c;
-  QS_ASSIGN_OR_RETURN(c.reduction, ParseLossReduction(node.attrs, where));
-  QS_ASSIGN_OR_RETURN(c.ignore_index,
-                      node.attrs.GetIntOr("ignore_index", kNoIgnore, where));
-  return c;
-}
 
 struct Sizes {
   int64_t n, c, d, count;  // count: samples not ignored
@@ -73,7 +59,7 @@ class NllKernel final : public graph::OpKernel {
   static absl::StatusOr<std::unique_ptr<NllKernel>> Create(
       const graph::Node& node) {
     auto k = std::make_unique<NllKernel>();
-    QS_ASSIGN_OR_RETURN(k->c_, Parse(node));
+    QS_ASSIGN_OR_RETURN(k->c_, ParseLossConfig(node));
     k->grad_ = node.op_type == "NegativeLogLikelihoodLossGrad";
     return k;
   }
@@ -93,11 +79,7 @@ class NllKernel final : public graph::OpKernel {
     engine::Tensor w;
     double denom = static_cast<double>(z->count);
     if (ctx.has_input(first + 2)) {
-      QS_ASSIGN_OR_RETURN(w, ctx.input(first + 2).Contiguous());
-      if (w.dtype() != engine::DType::kF32 || w.rank() != 1 || w.dim(0) != C) {
-        return ctx.Error(absl::StrCat("weights ", w.DebugString(),
-                                      " must be f32 [", C, "]"));
-      }
+      QS_RETURN_IF_ERROR(ReadClassWeights(ctx, first + 2, C, w));
       wp = w.data<float>();
       denom = 0;
       for (int64_t i = 0; i < t.numel(); ++i) {
@@ -154,63 +136,21 @@ class NllKernel final : public graph::OpKernel {
   }
 
  private:
-  NllConfig c_;
+  LossConfig c_;
   bool grad_ = false;
 };
 
 absl::Status Infer(graph::InferContext& c) {
-  QS_RETURN_IF_ERROR(RequireF32(c, 0));
-  if (c.has_input(2)) {  // class weights [C]
-    QS_RETURN_IF_ERROR(RequireF32(c, 2));
-    const graph::ValueType& w = c.input(2);
-    const graph::ValueType& x0 = c.input(0);
-    const int64_t classes =
-        x0.has_rank && x0.dims.size() >= 2 ? x0.dims[1] : -1;
-    if (w.has_rank && (w.dims.size() != 1 || (classes >= 0 && w.dims[0] >= 0 &&
-                                              w.dims[0] != classes))) {
-      return c.Error(absl::StrCat("weights ", w.ToString(),
-                                  " must be [C] for "
-                                  "input ",
-                                  x0.ToString()));
-    }
-  }
-  QS_ASSIGN_OR_RETURN(NllConfig cfg, Parse(c.node()));
-  const graph::ValueType& x = c.input(0);
-  const graph::ValueType& t = c.input(1);
-  if (t.dtype != engine::DType::kI64) {
-    return c.Error("target must be int64, is " + t.ToString());
-  }
-  if (x.has_rank && (x.dims.size() < 2 ||
-                     (t.has_rank && t.dims.size() + 1 != x.dims.size()))) {
-    return c.Error("input " + x.ToString() + " and target " + t.ToString() +
-                   " must be [N, C, D...] and [N, D...]");
-  }
-  if (cfg.reduction == kernels::LossReduction::kNone) {
-    graph::ValueType o = t;
-    o.dtype = engine::DType::kF32;
-    c.set_output(0, o);
-  } else {
-    c.set_output(0, TypeWithDims(engine::DType::kF32, {}));
-  }
-  return absl::OkStatus();
+  return InferLoss(c, {"input", "target", "is"});
 }
 
 absl::Status Backward(graph::GradBuilder& b) {
   if (!b.needs_input_grad(0)) return absl::OkStatus();
-  std::vector<graph::ValueId> in = {b.output_grad(0), b.input(0), b.input(1)};
-  if (b.node().inputs.size() > 2 && b.input(2) != graph::kNoValue) {
-    in.push_back(b.input(2));  // class weights
-  }
-  QS_ASSIGN_OR_RETURN(
-      graph::ValueId dx,
-      b.Emit1("NegativeLogLikelihoodLossGrad", in, b.node().attrs));
+  QS_ASSIGN_OR_RETURN(graph::ValueId dx,
+                      b.Emit1("NegativeLogLikelihoodLossGrad",
+                              LossGradInputs(b), b.node().attrs));
   b.SetInputGrad(0, dx);
   return absl::OkStatus();
-}
-
-std::vector<graph::AttrSpec> Attrs() {
-  return {{"reduction", graph::AttrType::kString},
-          {"ignore_index", graph::AttrType::kInt}};
 }
 
 }  // namespace
@@ -220,7 +160,7 @@ graph::OpDef MakeNegativeLogLikelihoodLossOp() {
   d.type = "NegativeLogLikelihoodLoss";
   d.min_inputs = 2;
   d.max_inputs = 3;
-  d.attrs = Attrs();
+  d.attrs = LossAttrSpecs();
   d.infer = Infer;
   d.make_cpu_kernel = MakeKernel<NllKernel>;
   d.backward = Backward;
@@ -229,18 +169,8 @@ graph::OpDef MakeNegativeLogLikelihoodLossOp() {
 }
 
 graph::OpDef MakeNegativeLogLikelihoodLossGradOp() {
-  graph::OpDef d;
-  d.type = "NegativeLogLikelihoodLossGrad";
-  d.min_inputs = 3;
-  d.max_inputs = 4;
-  d.attrs = Attrs();
-  d.infer = [](graph::InferContext& c) -> absl::Status {
-    c.set_output(0, c.input(1));
-    return absl::OkStatus();
-  };
+  graph::OpDef d = MakeLossGradOp("NegativeLogLikelihoodLossGrad");
   d.make_cpu_kernel = MakeKernel<NllKernel>;
-  d.differentiable = false;
-  d.onnx = {"", "", 0};
   return d;
 }
 

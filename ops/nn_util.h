@@ -74,6 +74,49 @@ absl::StatusOr<std::unique_ptr<graph::OpKernel>> MakeConvKernel(
   return std::unique_ptr<graph::OpKernel>(std::make_unique<K>(std::move(*a)));
 }
 
+// Base for the kernels of Conv, ConvTranspose and their gradient ops.
+class ConvKernelBase : public graph::OpKernel {
+ public:
+  explicit ConvKernelBase(ConvAttrs a) : attrs_(std::move(a)) {}
+
+ protected:
+  ConvAttrs attrs_;
+};
+
+// Optional bias (input 2) of Conv / ConvTranspose: when present, made
+// contiguous into `holder`, checked to have `channels` values and pointed to
+// by `bias` (left nullptr when absent).
+absl::Status ReadConvBias(graph::KernelContext& ctx, int64_t channels,
+                          engine::Tensor& holder, const float*& bias);
+
+// The operands of a conv gradient kernel with inputs (in0, in1, like):
+// grad_input: (dy, w, x) -> dx; else grad_weight: (x, dy, w) -> dw. in0 and
+// in1 are contiguous, `s` comes from the run-time x and w shapes, dy is
+// checked against the conv's y (ConvTranspose: x) and `out` is output 0,
+// allocated like input 2.
+struct ConvGradOperands {
+  engine::Tensor in0, in1, out;
+  kernels::ConvShape s;
+};
+absl::StatusOr<ConvGradOperands> PrepareConvGrad(graph::KernelContext& ctx,
+                                                 const ConvAttrs& a,
+                                                 bool grad_input);
+
+// Shape inference of Conv (transpose = false) / ConvTranspose.
+absl::Status InferConvOp(graph::InferContext& c, bool transpose);
+
+// Backward of Conv / ConvTranspose: emits grad_input(dy, w, x),
+// grad_weight(x, dy, w) (both with the node's attributes) and
+// ConvGradBias(dy) for the inputs that need a gradient.
+absl::Status ConvOpBackward(graph::GradBuilder& b,
+                            const std::string& grad_input,
+                            const std::string& grad_weight);
+
+// An internal (not differentiable, not exported) gradient op with `inputs`
+// inputs and the Conv / ConvTranspose attributes; output typed like input 2.
+graph::OpDef ConvInternalGradOp(const std::string& type, int inputs,
+                                bool transpose);
+
 // Checks that input i of the node is f32 and of rank `rank` (any if < 0). that
 // must be rank `rank` (or any rank if < 0).
 absl::Status RequireRank(const graph::InferContext& c, int i, int rank);

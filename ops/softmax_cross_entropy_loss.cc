@@ -18,27 +18,11 @@
 #include "absl/strings/str_cat.h"
 #include "engine/status.h"
 #include "kernels/cpu/softmax/softmax.h"
+#include "ops/loss_util.h"
 #include "ops/op_util.h"
 
 namespace quantsim::ops {
 namespace {
-
-// No ignore_index attribute: a label value that cannot occur.
-constexpr int64_t kNoIgnore = std::numeric_limits<int64_t>::min();
-
-struct SceConfig {
-  kernels::LossReduction reduction = kernels::LossReduction::kMean;
-  int64_t ignore_index = kNoIgnore;
-};
-
-absl::StatusOr<SceConfig> Parse(const graph::Node& node) {
-  const std::string where = node.Describe();
-  SceConfig c;
-  QS_ASSIGN_OR_RETURN(c.reduction, ParseLossReduction(node.attrs, where));
-  QS_ASSIGN_OR_RETURN(c.ignore_index,
-                      node.attrs.GetIntOr("ignore_index", kNoIgnore, where));
-  return c;
-}
 
 struct Sizes {
   int64_t n, c, d;
@@ -70,7 +54,7 @@ class SceKernel final : public graph::OpKernel {
   static absl::StatusOr<std::unique_ptr<SceKernel>> Create(
       const graph::Node& node) {
     auto k = std::make_unique<SceKernel>();
-    QS_ASSIGN_OR_RETURN(k->c_, Parse(node));
+    QS_ASSIGN_OR_RETURN(k->c_, ParseLossConfig(node));
     k->grad_ = node.op_type == "SoftmaxCrossEntropyLossGrad";
     return k;
   }
@@ -87,12 +71,8 @@ class SceKernel final : public graph::OpKernel {
     if (!s.ok()) return ctx.Error(std::string(s.message()));
     const bool none = c_.reduction == kernels::LossReduction::kNone;
     if (ctx.has_input(first + 2)) {
-      QS_ASSIGN_OR_RETURN(engine::Tensor w, ctx.input(first + 2).Contiguous());
-      if (w.dtype() != engine::DType::kF32 || w.rank() != 1 ||
-          w.dim(0) != z->c) {
-        return ctx.Error(absl::StrCat("weights ", w.DebugString(),
-                                      " must be f32 [", z->c, "]"));
-      }
+      engine::Tensor w;
+      QS_RETURN_IF_ERROR(ReadClassWeights(ctx, first + 2, z->c, w));
       return ComputeWeighted(ctx, x, labels, *z, w.data<float>());
     }
     if (grad_) {
@@ -184,45 +164,13 @@ class SceKernel final : public graph::OpKernel {
     return absl::OkStatus();
   }
 
-  SceConfig c_;
+  LossConfig c_;
   bool grad_ = false;
 };
 
 absl::Status Infer(graph::InferContext& c) {
-  QS_RETURN_IF_ERROR(RequireF32(c, 0));
-  if (c.has_input(2)) {  // class weights [C]
-    QS_RETURN_IF_ERROR(RequireF32(c, 2));
-    const graph::ValueType& w = c.input(2);
-    const graph::ValueType& x0 = c.input(0);
-    const int64_t classes =
-        x0.has_rank && x0.dims.size() >= 2 ? x0.dims[1] : -1;
-    if (w.has_rank && (w.dims.size() != 1 || (classes >= 0 && w.dims[0] >= 0 &&
-                                              w.dims[0] != classes))) {
-      return c.Error(absl::StrCat("weights ", w.ToString(),
-                                  " must be [C] for "
-                                  "scores ",
-                                  x0.ToString()));
-    }
-  }
-  QS_ASSIGN_OR_RETURN(SceConfig cfg, Parse(c.node()));
-  const graph::ValueType& x = c.input(0);
-  const graph::ValueType& l = c.input(1);
-  if (l.dtype != engine::DType::kI64) {
-    return c.Error("labels must be int64, are " + l.ToString());
-  }
-  if (x.has_rank && (x.dims.size() < 2 ||
-                     (l.has_rank && l.dims.size() + 1 != x.dims.size()))) {
-    return c.Error("scores " + x.ToString() + " and labels " + l.ToString() +
-                   " must be [N, C, D...] and [N, D...]");
-  }
-  if (cfg.reduction == kernels::LossReduction::kNone) {
-    graph::ValueType t = l;
-    t.dtype = engine::DType::kF32;
-    c.set_output(0, t);
-  } else {
-    c.set_output(0, TypeWithDims(engine::DType::kF32, {}));
-  }
-  if (c.num_outputs() > 1) c.set_output(1, x);
+  QS_RETURN_IF_ERROR(InferLoss(c, {"scores", "labels", "are"}));
+  if (c.num_outputs() > 1) c.set_output(1, c.input(0));
   return absl::OkStatus();
 }
 
@@ -231,12 +179,8 @@ absl::Status Backward(graph::GradBuilder& b) {
   const graph::Node& node = b.node();
   graph::ValueId dx = graph::kNoValue;
   if (b.output_grad(0) != graph::kNoValue) {
-    graph::Attributes attrs = node.attrs;
-    std::vector<graph::ValueId> in = {b.output_grad(0), b.input(0), b.input(1)};
-    if (node.inputs.size() > 2 && b.input(2) != graph::kNoValue) {
-      in.push_back(b.input(2));  // class weights
-    }
-    QS_ASSIGN_OR_RETURN(dx, b.Emit1("SoftmaxCrossEntropyLossGrad", in, attrs));
+    QS_ASSIGN_OR_RETURN(dx, b.Emit1("SoftmaxCrossEntropyLossGrad",
+                                    LossGradInputs(b), node.attrs));
   }
   if (node.outputs.size() > 1 && b.output_grad(1) != graph::kNoValue) {
     QS_ASSIGN_OR_RETURN(graph::ValueId d2,
@@ -252,11 +196,6 @@ absl::Status Backward(graph::GradBuilder& b) {
   return absl::OkStatus();
 }
 
-std::vector<graph::AttrSpec> Attrs() {
-  return {{"reduction", graph::AttrType::kString},
-          {"ignore_index", graph::AttrType::kInt}};
-}
-
 }  // namespace
 
 graph::OpDef MakeSoftmaxCrossEntropyLossOp() {
@@ -265,7 +204,7 @@ graph::OpDef MakeSoftmaxCrossEntropyLossOp() {
   d.min_inputs = 2;
   d.max_inputs = 3;
   d.max_outputs = 2;
-  d.attrs = Attrs();
+  d.attrs = LossAttrSpecs();
   d.infer = Infer;
   d.make_cpu_kernel = MakeKernel<SceKernel>;
   d.backward = Backward;
@@ -274,18 +213,8 @@ graph::OpDef MakeSoftmaxCrossEntropyLossOp() {
 }
 
 graph::OpDef MakeSoftmaxCrossEntropyLossGradOp() {
-  graph::OpDef d;
-  d.type = "SoftmaxCrossEntropyLossGrad";
-  d.min_inputs = 3;
-  d.max_inputs = 4;
-  d.attrs = Attrs();
-  d.infer = [](graph::InferContext& c) -> absl::Status {
-    c.set_output(0, c.input(1));
-    return absl::OkStatus();
-  };
+  graph::OpDef d = MakeLossGradOp("SoftmaxCrossEntropyLossGrad");
   d.make_cpu_kernel = MakeKernel<SceKernel>;
-  d.differentiable = false;
-  d.onnx = {"", "", 0};
   return d;
 }
 

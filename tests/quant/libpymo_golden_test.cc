@@ -17,43 +17,12 @@
 #include "quant/encoding.h"
 #include "quant/libpymo_encoding.h"
 #include "rapidjson/document.h"
+#include "tests/quant/golden_util.h"
 #include "tests/testing/golden.h"
 
 namespace quantsim::quant {
 namespace {
 
-std::string DataPath(const std::string& name) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  std::string base = srcdir ? std::string(srcdir) + "/" +
-                                  (workspace ? workspace : "quantsim") + "/"
-                            : "";
-  return base + "tests/data/libpymo_enc/" + name;
-}
-
-bool LoadJson(const std::string& name, rapidjson::Document* doc) {
-  std::ifstream in(DataPath(name));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  // Full precision: the files print doubles with 17 digits and we compare
-  // bits.
-  doc->Parse<rapidjson::kParseFullPrecisionFlag>(ss.str().c_str());
-  return in.good() && !doc->HasParseError();
-}
-
-::quantsim::testing::F32Array LoadNpy(const std::string& name) {
-  ::quantsim::testing::F32Array a;
-  std::string error;
-  EXPECT_TRUE(::quantsim::testing::ReadF32Npy(DataPath(name), &a, &error))
-      << error;
-  return a;
-}
-
-uint64_t Bits(double d) {
-  uint64_t u;
-  std::memcpy(&u, &d, sizeof(u));
-  return u;
-}
 double F32(double d) { return static_cast<double>(static_cast<float>(d)); }
 
 struct Record {

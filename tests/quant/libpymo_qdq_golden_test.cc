@@ -24,42 +24,11 @@
 #include "kernels/cpu/fake_quant/reference.h"
 #include "quant/libpymo_encoding.h"
 #include "rapidjson/document.h"
+#include "tests/quant/golden_util.h"
 #include "tests/testing/golden.h"
 
 namespace quantsim::quant {
 namespace {
-
-std::string DataPath(const std::string& name) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  std::string base = srcdir ? std::string(srcdir) + "/" +
-                                  (workspace ? workspace : "quantsim") + "/"
-                            : "";
-  return base + "tests/data/libpymo_enc/" + name;
-}
-
-bool LoadJson(const std::string& name, rapidjson::Document* doc) {
-  return ::quantsim::testing::ReadJsonFullPrecision(DataPath(name), doc);
-}
-
-::quantsim::testing::F32Array LoadNpy(const std::string& name) {
-  ::quantsim::testing::F32Array a;
-  std::string error;
-  EXPECT_TRUE(::quantsim::testing::ReadF32Npy(DataPath(name), &a, &error))
-      << error;
-  return a;
-}
-
-uint64_t Bits(double d) {
-  uint64_t u;
-  std::memcpy(&u, &d, sizeof(u));
-  return u;
-}
-uint32_t Bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof(u));
-  return u;
-}
 
 Encoding ReadEncoding(const rapidjson::Value& v) {
   Encoding e;
