@@ -47,16 +47,11 @@ void ConvForward(const ConvShape& s, const float* x, const float* w,
   const int64_t cin_g = s.InChannelsPerGroup(),
                 cout_g = s.OutChannelsPerGroup();
   const int64_t kdim = cin_g * g.taps, pos = g.out_pos;
-  ColBuffer col(g.IsPointwise() ? 0 : kdim * pos);
   const GemmParams p = MakeGemmParams(cout_g, pos, kdim);
+  const bool pointwise = g.IsPointwise();
   for (int64_t n = 0; n < s.batch; ++n) {
     for (int64_t grp = 0; grp < s.groups; ++grp) {
       const float* xg = x + (n * s.in_channels + grp * cin_g) * g.in_pos;
-      const float* bmat = xg;
-      if (col.data() != nullptr) {
-        internal::Im2Col(g, xg, cin_g, col.data(), pool);
-        bmat = col.data();
-      }
       GemmEpilogue ge = e;
       ge.bias_kind = bias != nullptr ? GemmBias::kPerRow : GemmBias::kNone;
       ge.bias = bias != nullptr ? bias + grp * cout_g : nullptr;
@@ -64,7 +59,17 @@ void ConvForward(const ConvShape& s, const float* x, const float* w,
         ge.qdq_params = e.qdq_params + grp * cout_g;
       const int64_t y0 = (n * s.out_channels + grp * cout_g) * pos;
       ge.qdq_index_base = e.qdq_index_base + static_cast<uint64_t>(y0);
-      Gemm(p, w + grp * cout_g * kdim, bmat, y + y0, ge, pool, isa);
+      const float* wg = w + grp * cout_g * kdim;
+      if (pointwise) {  // the im2col matrix is x itself
+        Gemm(p, wg, xg, y + y0, ge, pool, isa);
+        continue;
+      }
+      // im2col fused into Gemm's packing of B (never materialised).
+      const GemmPackB pack = [&g, xg](int64_t k0, int64_t kb, int64_t n0,
+                                      int64_t nb, int nr, float* dst) {
+        internal::Im2ColPanels(g, xg, k0, kb, n0, nb, nr, dst);
+      };
+      GemmWithPackB(p, wg, pack, y + y0, ge, pool, isa);
     }
   }
 }

@@ -79,6 +79,48 @@ void Im2Col(const ConvGeom& g, const float* x, int64_t channels, float* col,
   });
 }
 
+void Im2ColPanels(const ConvGeom& g, const float* x, int64_t k0, int64_t kb,
+                  int64_t n0, int64_t nb, int nr, float* dst) {
+  const int64_t w_out = g.out[2], sw = g.s[2], w_in = g.in[2];
+  const int64_t panels = (nb + nr - 1) / nr;
+  const int64_t tail = panels * nr - nb;
+  const int64_t q_end = n0 + nb;
+  for (int64_t kk = 0; kk < kb; ++kk) {
+    const int64_t r = k0 + kk;
+    const float* xc = x + (r / g.taps) * g.in_pos;
+    const int64_t t = r % g.taps;
+    const int64_t kw = t % g.k[2], kh = (t / g.k[2]) % g.k[1],
+                  kd = t / (g.k[2] * g.k[1]);
+    const int64_t iw0 = kw * g.d[2] - g.p[2];
+    float* d = dst + kk * nr;
+    int64_t q = n0;
+    while (q < q_end) {
+      // Output row (od, oh) holding q: its positions [row_start, run_end).
+      const int64_t row = q / w_out, row_start = row * w_out;
+      const int64_t oh = row % g.out[1], od = row / g.out[1];
+      const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+      const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+      const bool inside = id >= 0 && id < g.in[0] && ih >= 0 && ih < g.in[1];
+      const float* src = xc + (id * g.in[1] + ih) * g.in[2];
+      const int64_t run_end = std::min(q_end, row_start + w_out);
+      while (q < run_end) {
+        const int64_t j = q - n0, lane = j % nr;
+        const int64_t len = std::min(run_end - q, nr - lane);
+        float* o = d + (j / nr) * nr * kb + lane;
+        if (inside) {
+          GatherRow(src, w_in, iw0 + (q - row_start) * sw, sw, len, o);
+        } else {
+          memset(o, 0, sizeof(float) * len);
+        }
+        q += len;
+      }
+    }
+    if (tail > 0) {
+      memset(d + (panels - 1) * nr * kb + (nr - tail), 0, sizeof(float) * tail);
+    }
+  }
+}
+
 void Col2ImAdd(const ConvGeom& g, const float* col, int64_t channels, float* dx,
                engine::ThreadPool* pool) {
   engine::ParallelFor(pool, channels, 1, [&](int64_t c0, int64_t c1) {

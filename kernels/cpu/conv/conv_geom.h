@@ -44,6 +44,12 @@ inline void GatherRow(const float* src, int64_t in_w, int64_t iw0,
 void Im2Col(const ConvGeom& g, const float* x, int64_t channels, float* col,
             engine::ThreadPool* pool);
 
+// The im2col matrix's rows [k0, k0 + kb) and columns [n0, n0 + nb) written
+// straight into Gemm's packed-B layout (GemmPackB): nr-wide k-major panels,
+// zero past nb. Same values as Im2Col; one calling thread.
+void Im2ColPanels(const ConvGeom& g, const float* x, int64_t k0, int64_t kb,
+                  int64_t n0, int64_t nb, int nr, float* dst);
+
 // dx[c, ...] += col rows of channel c, taps then positions ascending.
 // Threaded over channels (each channel summed by one thread).
 void Col2ImAdd(const ConvGeom& g, const float* col, int64_t channels, float* dx,

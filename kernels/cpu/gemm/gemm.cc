@@ -169,6 +169,7 @@ struct Driver {
   const GemmParams& p;
   const float* a;
   const float* b;
+  const GemmPackB* pack_b;  // set: op(B) comes from this packer, b unused
   float* c;
   const GemmEpilogue& e;
   Blocking bl;
@@ -195,6 +196,10 @@ struct Driver {
   // op(B)[k0:k0+kb, n0:n0+nb] -> panels of nr columns, k-major, zero-padded.
   void PackB(int64_t k0, int64_t kb, int64_t n0, int64_t nb, float* dst) const {
     const int nr = bl.nr;
+    if (pack_b != nullptr) {
+      (*pack_b)(k0, kb, n0, nb, nr, dst);
+      return;
+    }
     for (int64_t j0 = 0; j0 < nb; j0 += nr) {
       const int64_t cols = std::min<int64_t>(nr, nb - j0);
       float* d = dst + j0 * kb;
@@ -316,14 +321,26 @@ struct Driver {
 
 }  // namespace
 
-void Gemm(const GemmParams& p, const float* a, const float* b, float* c,
-          const GemmEpilogue& e, engine::ThreadPool* pool, engine::Isa isa) {
+namespace {
+
+void RunGemm(const GemmParams& p, const float* a, const float* b,
+             const GemmPackB* pack_b, float* c, const GemmEpilogue& e,
+             engine::ThreadPool* pool, engine::Isa isa) {
   if (p.m <= 0 || p.n <= 0) return;
-  const Driver d{p, a, b, c, e, BlockingFor(isa), isa};
-  const int64_t num_ic = (p.m + d.bl.mc - 1) / d.bl.mc;
+  Blocking bl = BlockingFor(isa);
+  const int threads = pool != nullptr ? pool->num_threads() : 1;
+  const int64_t num_ic = (p.m + bl.mc - 1) / bl.mc;
+  if (threads > 1) {
+    // Few row blocks (small m, e.g. early conv layers): narrower column
+    // blocks so that every thread gets work. Column blocking never changes
+    // an element's k order, so the bits do not depend on it.
+    const int64_t want_jc = (4 * threads + num_ic - 1) / num_ic;
+    const int64_t nc = RoundUp((p.n + want_jc - 1) / want_jc, bl.nr);
+    if (nc < bl.nc) bl.nc = static_cast<int>(nc);
+  }
+  const Driver d{p, a, b, pack_b, c, e, bl, isa};
   const int64_t num_jc = (p.n + d.bl.nc - 1) / d.bl.nc;
   const int64_t tasks = num_ic * num_jc;
-  const int threads = pool != nullptr ? pool->num_threads() : 1;
   // Larger chunks share more packed B; enough chunks to balance threads.
   const int64_t grain =
       threads == 1 ? num_ic : std::max<int64_t>(1, tasks / (4 * threads));
@@ -335,6 +352,19 @@ void Gemm(const GemmParams& p, const float* a, const float* b, float* c,
       t0 = end;
     }
   });
+}
+
+}  // namespace
+
+void Gemm(const GemmParams& p, const float* a, const float* b, float* c,
+          const GemmEpilogue& e, engine::ThreadPool* pool, engine::Isa isa) {
+  RunGemm(p, a, b, nullptr, c, e, pool, isa);
+}
+
+void GemmWithPackB(const GemmParams& p, const float* a, const GemmPackB& pack_b,
+                   float* c, const GemmEpilogue& e, engine::ThreadPool* pool,
+                   engine::Isa isa) {
+  RunGemm(p, a, nullptr, &pack_b, c, e, pool, isa);
 }
 
 }  // namespace quantsim::kernels
