@@ -134,9 +134,11 @@ absl::StatusOr<BackwardGraph> BuildBackward(const Graph& forward, ValueId loss,
     }
     NodeGradBuilder builder(g, id, registry, grad_of, depends);
     QS_RETURN_IF_ERROR(def->backward(builder));
-    const Node& n = g.node(id);  // g may have grown; re-fetch
-    for (size_t i = 0; i < n.inputs.size(); ++i) {
-      const ValueId in = n.inputs[i];
+    // A copy: AddNode below may grow g's node vector (a reference into it
+    // would dangle; ThreadSanitizer reported the heap-use-after-free).
+    const std::vector<ValueId> inputs = g.node(id).inputs;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const ValueId in = inputs[i];
       const ValueId gin = builder.input_grads()[i];
       if (in == kNoValue || gin == kNoValue || !depends[in]) continue;
       if (grad_of[in] == kNoValue) {

@@ -1,7 +1,9 @@
 // SumToShape (internal): sums `x` over the axes along which `like` was
 // broadcast (numpy rules), giving a tensor shaped like `like`. Emitted by
-// the backward of broadcasting ops. Deterministic: fixed summation order.
+// the backward of broadcasting ops. Deterministic: kernels::ReduceToShape
+// (fixed summation order, identical for every Isa and thread count).
 #include "engine/status.h"
+#include "kernels/cpu/binary/binary_grad.h"
 #include "ops/op_util.h"
 
 namespace quantsim::ops {
@@ -17,39 +19,21 @@ class SumToShapeKernel final : public graph::OpKernel {
       ctx.SetOutput(0, x);
       return absl::OkStatus();
     }
-    const int r = x.rank();
-    const int offset = r - target.rank();
+    const int offset = x.rank() - target.rank();
     if (offset < 0) return ctx.Error("target has a higher rank than input");
-    // out_strides[i]: stride into the output for input axis i (0 if summed).
-    std::vector<int64_t> out_strides(r, 0);
-    const std::vector<int64_t> ts = target.ContiguousStrides();
-    for (int i = offset; i < r; ++i) {
+    for (int i = offset; i < x.rank(); ++i) {
       const int64_t td = target.dim(i - offset);
-      if (td == x.dim(i)) {
-        out_strides[i] = ts[i - offset];
-      } else if (td != 1) {
+      if (td != x.dim(i) && td != 1) {
         return ctx.Error("input " + x.shape().ToString() +
                          " does not reduce to " + target.ToString());
       }
     }
+    QS_ASSIGN_OR_RETURN(kernels::Dims xd, ToKernelDims(x.shape()));
+    QS_ASSIGN_OR_RETURN(kernels::Dims td, ToKernelDims(target));
     QS_ASSIGN_OR_RETURN(engine::Tensor y, ctx.AllocateOutput(0, target));
     QS_ASSIGN_OR_RETURN(engine::Tensor xc, x.Contiguous());
-    std::vector<double> acc(target.NumElements(), 0.0);
-    std::vector<int64_t> idx(r, 0);
-    const float* xd = xc.data<float>();
-    int64_t o = 0;
-    for (int64_t n = 0; n < xc.numel(); ++n) {
-      acc[o] += xd[n];
-      for (int i = r - 1; i >= 0; --i) {
-        o += out_strides[i];
-        if (++idx[i] < x.dim(i)) break;
-        o -= out_strides[i] * idx[i];
-        idx[i] = 0;
-      }
-    }
-    for (int64_t i = 0; i < y.numel(); ++i) {
-      y.data<float>()[i] = static_cast<float>(acc[i]);
-    }
+    kernels::ReduceToShape(xc.data<float>(), xd, y.data<float>(), td,
+                           ctx.pool(), ctx.isa());
     return absl::OkStatus();
   }
 };

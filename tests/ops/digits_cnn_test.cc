@@ -5,13 +5,7 @@
 //   Gemm(64->10, transB),
 // run on the 450 test images with a dynamic batch dim, compared with
 // PyTorch's fp32 logits (|a - b| <= 1e-4 max(1, |b|)) and its accuracy
-// (444 / 450 exactly).
-//
-// STAND-INS, TO BE REPLACED: Relu and MaxPool were not in main when this
-// test was written. RegistryWithStandIns() registers minimal local
-// definitions into a COPY of the registry only when BuiltinOps() lacks the
-// op, so once the real ops land the test runs them instead (delete the
-// stand-ins then). Flatten, Conv and Gemm are always the built-in ones.
+// (444 / 450 exactly). All ops are the built-in ones (ops::BuiltinOps()).
 #include <algorithm>
 #include <string>
 
@@ -19,7 +13,6 @@
 #include "engine/status.h"
 #include "graph/executor.h"
 #include "gtest/gtest.h"
-#include "ops/op_util.h"
 #include "ops/registry.h"
 
 namespace quantsim::ops {
@@ -28,85 +21,6 @@ namespace {
 using engine::DType;
 using engine::Shape;
 using engine::Tensor;
-
-// ---- stand-ins (replace with the real Relu / MaxPool) ----
-class StandInReluKernel final : public graph::OpKernel {
- public:
-  explicit StandInReluKernel(const graph::Node&) {}
-  absl::Status Compute(graph::KernelContext& ctx) const override {
-    QS_ASSIGN_OR_RETURN(Tensor x, ctx.input(0).Contiguous());
-    QS_ASSIGN_OR_RETURN(Tensor y, ctx.AllocateOutput(0, x.shape()));
-    for (int64_t i = 0; i < x.numel(); ++i) {
-      const float v = x.data<float>()[i];
-      y.data<float>()[i] = v < 0.0f ? 0.0f : v;
-    }
-    return absl::OkStatus();
-  }
-};
-
-// MaxPool with kernel_shape == strides == [2, 2], no padding (all we need).
-class StandInMaxPool2Kernel final : public graph::OpKernel {
- public:
-  explicit StandInMaxPool2Kernel(const graph::Node&) {}
-  absl::Status Compute(graph::KernelContext& ctx) const override {
-    QS_ASSIGN_OR_RETURN(Tensor x, ctx.input(0).Contiguous());
-    const int64_t nc = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
-    QS_ASSIGN_OR_RETURN(
-        Tensor y,
-        ctx.AllocateOutput(0, Shape({x.dim(0), x.dim(1), h / 2, w / 2})));
-    const float* xd = x.data<float>();
-    float* yd = y.data<float>();
-    for (int64_t p = 0; p < nc; ++p) {
-      for (int64_t i = 0; i < h / 2; ++i) {
-        for (int64_t j = 0; j < w / 2; ++j) {
-          const float* q = xd + (p * h + 2 * i) * w + 2 * j;
-          yd[(p * (h / 2) + i) * (w / 2) + j] =
-              std::max(std::max(q[0], q[1]), std::max(q[w], q[w + 1]));
-        }
-      }
-    }
-    return absl::OkStatus();
-  }
-};
-
-const graph::OpRegistry& RegistryWithStandIns() {
-  static const graph::OpRegistry* reg = [] {
-    auto* r = new graph::OpRegistry(BuiltinOps());
-    if (!r->Find("Relu").ok()) {
-      graph::OpDef d;
-      d.type = "Relu";
-      d.min_inputs = d.max_inputs = 1;
-      d.infer = [](graph::InferContext& c) {
-        c.set_output(0, c.input(0));
-        return absl::OkStatus();
-      };
-      d.make_cpu_kernel = MakeKernel<StandInReluKernel>;
-      d.differentiable = false;
-      EXPECT_TRUE(r->Register(d).ok());
-    }
-    if (!r->Find("MaxPool").ok()) {
-      graph::OpDef d;
-      d.type = "MaxPool";
-      d.min_inputs = d.max_inputs = 1;
-      d.attrs = {{"kernel_shape", graph::AttrType::kInts, true},
-                 {"strides", graph::AttrType::kInts}};
-      d.infer = [](graph::InferContext& c) {
-        graph::ValueType t = c.input(0);
-        for (int i = 2; i < 4; ++i) {
-          if (t.dims[i] >= 0) t.dims[i] /= 2;
-        }
-        c.set_output(0, t);
-        return absl::OkStatus();
-      };
-      d.make_cpu_kernel = MakeKernel<StandInMaxPool2Kernel>;
-      d.differentiable = false;
-      EXPECT_TRUE(r->Register(d).ok());
-    }
-    return r;
-  }();
-  return *reg;
-}
-// ---- end of stand-ins ----
 
 Tensor Load(const std::string& name) {
   absl::StatusOr<Tensor> t = engine::ReadNpy("tests/data/digits/" + name);
@@ -145,7 +59,7 @@ TEST(DigitsCnn, MatchesPyTorchLogitsAndAccuracy) {
   h = node("Gemm", {h, param("fc2.weight"), param("fc2.bias")}, trans_b, "fc2");
   ASSERT_TRUE(g.AddOutput(h).ok());
 
-  auto cg = graph::CompiledGraph::Compile(g, RegistryWithStandIns());
+  auto cg = graph::CompiledGraph::Compile(g, BuiltinOps());
   ASSERT_TRUE(cg.ok()) << cg.status();
   EXPECT_EQ((*cg)->graph().value(h).type.dims, (std::vector<int64_t>{-1, 10}));
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "kernels/cpu/conv/conv_geom.h"
@@ -20,6 +21,21 @@ void DepthwiseForward(const ConvShape& s, const float* x, const float* w,
 
 using internal::ConvGeom;
 
+namespace {
+
+// The im2col matrix: uninitialised (every element is written before it is
+// read), so no zero-fill pass; null when n == 0.
+class ColBuffer {
+ public:
+  explicit ColBuffer(int64_t n) : data_(n > 0 ? new float[n] : nullptr) {}
+  float* data() const { return data_.get(); }
+
+ private:
+  std::unique_ptr<float[]> data_;
+};
+
+}  // namespace
+
 void ConvForward(const ConvShape& s, const float* x, const float* w,
                  const float* bias, float* y, const GemmEpilogue& e,
                  engine::ThreadPool* pool, engine::Isa isa) {
@@ -31,17 +47,11 @@ void ConvForward(const ConvShape& s, const float* x, const float* w,
   const int64_t cin_g = s.InChannelsPerGroup(),
                 cout_g = s.OutChannelsPerGroup();
   const int64_t kdim = cin_g * g.taps, pos = g.out_pos;
-  std::vector<float> col;
-  if (!g.IsPointwise()) col.resize(kdim * pos);
   const GemmParams p = MakeGemmParams(cout_g, pos, kdim);
+  const bool pointwise = g.IsPointwise();
   for (int64_t n = 0; n < s.batch; ++n) {
     for (int64_t grp = 0; grp < s.groups; ++grp) {
       const float* xg = x + (n * s.in_channels + grp * cin_g) * g.in_pos;
-      const float* bmat = xg;
-      if (!col.empty()) {
-        internal::Im2Col(g, xg, cin_g, col.data(), pool);
-        bmat = col.data();
-      }
       GemmEpilogue ge = e;
       ge.bias_kind = bias != nullptr ? GemmBias::kPerRow : GemmBias::kNone;
       ge.bias = bias != nullptr ? bias + grp * cout_g : nullptr;
@@ -49,7 +59,17 @@ void ConvForward(const ConvShape& s, const float* x, const float* w,
         ge.qdq_params = e.qdq_params + grp * cout_g;
       const int64_t y0 = (n * s.out_channels + grp * cout_g) * pos;
       ge.qdq_index_base = e.qdq_index_base + static_cast<uint64_t>(y0);
-      Gemm(p, w + grp * cout_g * kdim, bmat, y + y0, ge, pool, isa);
+      const float* wg = w + grp * cout_g * kdim;
+      if (pointwise) {  // the im2col matrix is x itself
+        Gemm(p, wg, xg, y + y0, ge, pool, isa);
+        continue;
+      }
+      // im2col fused into Gemm's packing of B (never materialised).
+      const GemmPackB pack = [&g, xg](int64_t k0, int64_t kb, int64_t n0,
+                                      int64_t nb, int nr, float* dst) {
+        internal::Im2ColPanels(g, xg, k0, kb, n0, nb, nr, dst);
+      };
+      GemmWithPackB(p, wg, pack, y + y0, ge, pool, isa);
     }
   }
 }
@@ -61,11 +81,8 @@ void ConvBackwardInput(const ConvShape& s, const float* dy, const float* w,
                 cout_g = s.OutChannelsPerGroup();
   const int64_t kdim = cin_g * g.taps, pos = g.out_pos;
   const bool pointwise = g.IsPointwise();
-  std::vector<float> col;
-  if (!pointwise) {
-    col.resize(kdim * pos);
-    memset(dx, 0, sizeof(float) * s.XSize());
-  }
+  ColBuffer col(pointwise ? 0 : kdim * pos);
+  if (!pointwise) memset(dx, 0, sizeof(float) * s.XSize());
   // dcol [kdim, pos] = W_g^T [kdim, cout_g] * dY_g [cout_g, pos].
   const GemmParams p = MakeGemmParams(kdim, pos, cout_g, /*trans_a=*/true);
   for (int64_t n = 0; n < s.batch; ++n) {
@@ -89,15 +106,14 @@ void ConvBackwardWeight(const ConvShape& s, const float* x, const float* dy,
   const int64_t cin_g = s.InChannelsPerGroup(),
                 cout_g = s.OutChannelsPerGroup();
   const int64_t kdim = cin_g * g.taps, pos = g.out_pos;
-  std::vector<float> col;
-  if (!g.IsPointwise()) col.resize(kdim * pos);
+  ColBuffer col(g.IsPointwise() ? 0 : kdim * pos);
   // dW_g [cout_g, kdim] (+)= dY_g [cout_g, pos] * col^T [pos, kdim].
   GemmParams p = MakeGemmParams(cout_g, kdim, pos, false, /*trans_b=*/true);
   for (int64_t grp = 0; grp < s.groups; ++grp) {
     for (int64_t n = 0; n < s.batch; ++n) {
       const float* xg = x + (n * s.in_channels + grp * cin_g) * g.in_pos;
       const float* bmat = xg;
-      if (!col.empty()) {
+      if (col.data() != nullptr) {
         internal::Im2Col(g, xg, cin_g, col.data(), pool);
         bmat = col.data();
       }

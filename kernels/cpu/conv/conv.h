@@ -9,8 +9,9 @@
 //    pad_end[d] - dilation[d] * (kernel[d] - 1) - 1) / stride[d] + 1.
 //    Dimensions at index >= rank are ignored.
 //  - Forward: y = Epilogue(sum over taps of w * x (zero padding) + bias);
-//    regular convs run im2col (skipped for 1x1/stride 1/no pad) + Gemm, one
-//    Gemm per (image, group); depthwise convs (groups == in_channels ==
+//    regular convs run Gemm with im2col fused into its packing of B
+//    (GemmWithPackB; plain Gemm on x for 1x1/stride 1/no pad), one Gemm per
+//    (image, group); depthwise convs (groups == in_channels ==
 //    out_channels) run a direct SIMD kernel. The epilogue is GemmEpilogue's
 //    activation and QDQ (qdq kPerRow = per output channel; kPerColumn is not
 //    supported); its bias fields are ignored (pass `bias`). The QDQ index of

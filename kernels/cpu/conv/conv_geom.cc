@@ -79,6 +79,71 @@ void Im2Col(const ConvGeom& g, const float* x, int64_t channels, float* col,
   });
 }
 
+void Im2ColPanels(const ConvGeom& g, const float* x, int64_t k0, int64_t kb,
+                  int64_t n0, int64_t nb, int nr, float* dst) {
+  const int64_t w_out = g.out[2], sw = g.s[2], w_in = g.in[2];
+  const int64_t panels = (nb + nr - 1) / nr;
+  const int64_t tail = panels * nr - nb;
+  // Output position n0 as (od, oh, ow); the walks below only increment
+  // (no divisions per piece).
+  const int64_t row0 = n0 / w_out, ow0 = n0 - row0 * w_out;
+  const int64_t oh0 = row0 % g.out[1], od0 = row0 / g.out[1];
+  // Row k0 as (channel, kd, kh, kw).
+  int64_t ch = k0 / g.taps, t = k0 % g.taps;
+  int64_t kw = t % g.k[2], kh = (t / g.k[2]) % g.k[1],
+          kd = t / (g.k[2] * g.k[1]);
+  for (int64_t kk = 0; kk < kb; ++kk) {
+    const float* xc = x + ch * g.in_pos;
+    const int64_t iw0 = kw * g.d[2] - g.p[2];
+    float* panel = dst + kk * nr;
+    int64_t lane = 0, od = od0, oh = oh0, ow = ow0;
+    for (int64_t j = 0; j < nb;) {
+      const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+      const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+      const bool inside = id >= 0 && id < g.in[0] && ih >= 0 && ih < g.in[1];
+      const float* src = xc + (id * g.in[1] + ih) * w_in;
+      // The rest of this output row, piece by piece across panels.
+      int64_t row_left = std::min(w_out - ow, nb - j);
+      while (row_left > 0) {
+        const int64_t len = std::min<int64_t>(row_left, nr - lane);
+        float* o = panel + lane;
+        if (inside) {
+          GatherRow(src, w_in, iw0 + ow * sw, sw, len, o);
+        } else {
+          memset(o, 0, sizeof(float) * len);
+        }
+        j += len;
+        ow += len;
+        row_left -= len;
+        lane += len;
+        if (lane == nr) {
+          lane = 0;
+          panel += nr * kb;
+        }
+      }
+      if (ow == w_out) {
+        ow = 0;
+        if (++oh == g.out[1]) {
+          oh = 0;
+          ++od;
+        }
+      }
+    }
+    if (tail > 0) memset(panel + lane, 0, sizeof(float) * tail);
+    // Next row of the im2col matrix: kw fastest, then kh, kd, channel.
+    if (++kw == g.k[2]) {
+      kw = 0;
+      if (++kh == g.k[1]) {
+        kh = 0;
+        if (++kd == g.k[0]) {
+          kd = 0;
+          ++ch;
+        }
+      }
+    }
+  }
+}
+
 void Col2ImAdd(const ConvGeom& g, const float* col, int64_t channels, float* dx,
                engine::ThreadPool* pool) {
   engine::ParallelFor(pool, channels, 1, [&](int64_t c0, int64_t c1) {

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "engine/thread_pool.h"
 #include "kernels/cpu/conv/conv.h"
 
@@ -29,12 +33,23 @@ inline void GatherRow(const float* src, int64_t in_w, int64_t iw0,
   if (hi > width) hi = width;
   if (hi < lo) hi = lo;
   for (int64_t ow = 0; ow < lo; ++ow) dst[ow] = 0.0f;
+  const float* s = src + iw0;
+  int64_t ow = lo;
+  // Runs are short (an output row, at most one GEMM panel): inline 4-wide
+  // copies instead of memcpy calls (SSE2 is the x86-64 baseline).
+#if defined(__SSE2__)
   if (stride == 1) {
-    if (hi > lo) memcpy(dst + lo, src + iw0 + lo, sizeof(float) * (hi - lo));
-  } else {
-    const float* s = src + iw0;
-    for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = s[ow * stride];
+    for (; ow + 4 <= hi; ow += 4) _mm_storeu_ps(dst + ow, _mm_loadu_ps(s + ow));
+  } else if (stride == 2) {
+    // Reads s[2 ow .. 2 ow + 7]; ow + 4 < hi keeps s[2 ow + 7] in the row.
+    for (; ow + 4 < hi; ow += 4) {
+      _mm_storeu_ps(dst + ow, _mm_shuffle_ps(_mm_loadu_ps(s + 2 * ow),
+                                             _mm_loadu_ps(s + 2 * ow + 4),
+                                             _MM_SHUFFLE(2, 0, 2, 0)));
+    }
   }
+#endif
+  for (; ow < hi; ++ow) dst[ow] = s[ow * stride];
   for (int64_t ow = hi; ow < width; ++ow) dst[ow] = 0.0f;
 }
 
@@ -43,6 +58,12 @@ inline void GatherRow(const float* src, int64_t in_w, int64_t iw0,
 // rows; each row is written by one thread.
 void Im2Col(const ConvGeom& g, const float* x, int64_t channels, float* col,
             engine::ThreadPool* pool);
+
+// The im2col matrix's rows [k0, k0 + kb) and columns [n0, n0 + nb) written
+// straight into Gemm's packed-B layout (GemmPackB): nr-wide k-major panels,
+// zero past nb. Same values as Im2Col; one calling thread.
+void Im2ColPanels(const ConvGeom& g, const float* x, int64_t k0, int64_t kb,
+                  int64_t n0, int64_t nb, int nr, float* dst);
 
 // dx[c, ...] += col rows of channel c, taps then positions ascending.
 // Threaded over channels (each channel summed by one thread).

@@ -14,7 +14,12 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "kernels/cpu/fake_quant/fake_quant.h"
@@ -32,7 +37,7 @@ struct Blocking {
 };
 
 constexpr int kScalarMr = 4, kScalarNr = 4;
-constexpr int kMaxMr = 16, kMaxNr = 32;
+constexpr int kMaxMr = 16, kMaxNr = 48;
 
 float ActivateMicro(float v, const GemmMicroArgs& a) {
   switch (a.activation) {
@@ -72,32 +77,75 @@ void ScalarMicro(const GemmMicroArgs& a) {
   }
 }
 
-template <class Arch>
+template <class Arch, int kMr, int kNv>
 void SimdMicro(const GemmMicroArgs& a) {
-  internal::GemmMicroKernel{}(Arch{}, a);
+  internal::GemmMicroKernel<kMr, kNv>{}(Arch{}, a);
 }
 
-template <class Arch>
-Blocking SimdBlocking(int kc, int mc, int nc) {
-  using Tile = internal::GemmTile<Arch>;
-  return Blocking{Tile::kMr, Tile::kNr, kc, mc, nc, &SimdMicro<Arch>};
+constexpr int RoundUpInt(int v, int m) { return (v + m - 1) / m * m; }
+
+// Blocking for shape I of GemmTiles<Arch>: mc a multiple of mr near
+// mc_target, nc a multiple of nr near nc_target.
+template <class Arch, int I>
+Blocking ShapeBlocking(int kc, int mc_target, int nc_target) {
+  using Tiles = internal::GemmTiles<Arch>;
+  constexpr int kMr = Tiles::kShapes[I].mr, kNv = Tiles::kShapes[I].nv;
+  constexpr int kNr = kNv * Tiles::kLanes;
+  static_assert(kMr <= kMaxMr && kNr <= kMaxNr, "edge tile buffer");
+  return Blocking{kMr,
+                  kNr,
+                  kc,
+                  RoundUpInt(mc_target, kMr),
+                  std::max(kNr, nc_target / kNr * kNr),
+                  &SimdMicro<Arch, kMr, kNv>};
 }
 
-Blocking BlockingFor(engine::Isa isa) {
+// The tile shapes usable on `isa` (the default first); returns the count.
+int Candidates(engine::Isa isa, Blocking* out) {
   switch (isa) {
     case engine::Isa::kSse2:
-      return SimdBlocking<xsimd::sse2>(256, 144, 256);
+      out[0] = ShapeBlocking<xsimd::sse2, 0>(256, 144, 256);
+      return 1;
     case engine::Isa::kAvx2:
-      return SimdBlocking<xsimd::fma3<xsimd::avx2>>(256, 144, 512);
+      out[0] = ShapeBlocking<xsimd::fma3<xsimd::avx2>, 0>(256, 144, 512);
+      return 1;
     case engine::Isa::kAvx512:
-      return SimdBlocking<xsimd::avx512bw>(256, 96, 1024);
+      out[0] = ShapeBlocking<xsimd::avx512bw, 0>(256, 96, 1024);
+      out[1] = ShapeBlocking<xsimd::avx512bw, 1>(256, 96, 1024);
+      out[2] = ShapeBlocking<xsimd::avx512bw, 2>(256, 96, 1024);
+      out[3] = ShapeBlocking<xsimd::avx512bw, 3>(256, 96, 1024);
+      return 4;
     case engine::Isa::kScalar:
       break;
   }
-  return Blocking{kScalarMr, kScalarNr, 256, 128, 256, &ScalarMicro};
+  out[0] = Blocking{kScalarMr, kScalarNr, 256, 128, 256, &ScalarMicro};
+  return 1;
 }
 
 int64_t RoundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// The micro-kernels' work for an m x n C: the padded tile area.
+double PaddedArea(const Blocking& b, int64_t m, int64_t n) {
+  return static_cast<double>(RoundUp(m, b.mr)) * RoundUp(n, b.nr);
+}
+
+// The shape wasting least padding on m x n; another shape must beat the
+// default by 2 % (all shapes give the same bits, so this is speed only).
+Blocking ChooseBlocking(engine::Isa isa, int64_t m, int64_t n, double* area) {
+  Blocking c[4];
+  const int count = Candidates(isa, c);
+  int best = 0;
+  double best_area = PaddedArea(c[0], m, n);
+  for (int i = 1; i < count; ++i) {
+    const double a = PaddedArea(c[i], m, n);
+    if (a < 0.98 * PaddedArea(c[0], m, n) && a < best_area) {
+      best = i;
+      best_area = a;
+    }
+  }
+  *area = best_area;
+  return c[best];
+}
 
 // 64-byte aligned, per-thread scratch that only grows.
 float* Scratch(std::vector<float>* buf, int64_t n) {
@@ -106,10 +154,67 @@ float* Scratch(std::vector<float>* buf, int64_t n) {
   return reinterpret_cast<float*>((p + 63) & ~uintptr_t{63});
 }
 
+// d[k * width + i] = src[i * ld + k] for i < rows, k < kb (a transposing
+// copy of `rows` rows into a k-major panel; pure data movement). 4 x 4
+// SSE2 transposes where possible (SSE2 is the x86-64 baseline), 2-row and
+// scalar tails.
+void PackTransposed(const float* src, int64_t ld, int64_t rows, int64_t kb,
+                    int64_t width, float* d) {
+  int64_t i = 0;
+#if defined(__SSE2__)
+  const int64_t kb4 = kb & ~int64_t{3};
+  for (; i + 4 <= rows; i += 4) {
+    const float* s0 = src + i * ld;
+    const float* s1 = s0 + ld;
+    const float* s2 = s1 + ld;
+    const float* s3 = s2 + ld;
+    float* di = d + i;
+    for (int64_t k = 0; k < kb4; k += 4) {
+      __m128 r0 = _mm_loadu_ps(s0 + k), r1 = _mm_loadu_ps(s1 + k);
+      __m128 r2 = _mm_loadu_ps(s2 + k), r3 = _mm_loadu_ps(s3 + k);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      _mm_storeu_ps(di + k * width, r0);
+      _mm_storeu_ps(di + (k + 1) * width, r1);
+      _mm_storeu_ps(di + (k + 2) * width, r2);
+      _mm_storeu_ps(di + (k + 3) * width, r3);
+    }
+    for (int64_t k = kb4; k < kb; ++k) {
+      di[k * width] = s0[k];
+      di[k * width + 1] = s1[k];
+      di[k * width + 2] = s2[k];
+      di[k * width + 3] = s3[k];
+    }
+  }
+  for (; i + 2 <= rows; i += 2) {
+    const float* s0 = src + i * ld;
+    const float* s1 = s0 + ld;
+    float* di = d + i;
+    for (int64_t k = 0; k < kb4; k += 4) {
+      const __m128 r0 = _mm_loadu_ps(s0 + k), r1 = _mm_loadu_ps(s1 + k);
+      const __m128 lo = _mm_unpacklo_ps(r0, r1), hi = _mm_unpackhi_ps(r0, r1);
+      _mm_storel_pi(reinterpret_cast<__m64*>(di + k * width), lo);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(di + (k + 1) * width), lo);
+      _mm_storel_pi(reinterpret_cast<__m64*>(di + (k + 2) * width), hi);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(di + (k + 3) * width), hi);
+    }
+    for (int64_t k = kb4; k < kb; ++k) {
+      di[k * width] = s0[k];
+      di[k * width + 1] = s1[k];
+    }
+  }
+#endif
+  for (; i < rows; ++i) {
+    const float* si = src + i * ld;
+    for (int64_t k = 0; k < kb; ++k) d[k * width + i] = si[k];
+  }
+}
+
 struct Driver {
   const GemmParams& p;
   const float* a;
   const float* b;
+  const GemmPackB* pack_a;  // set: op(A) rows come from this packer, a unused
+  const GemmPackB* pack_b;  // set: op(B) comes from this packer, b unused
   float* c;
   const GemmEpilogue& e;
   Blocking bl;
@@ -118,19 +223,21 @@ struct Driver {
   // op(A)[m0:m0+mb, k0:k0+kb] -> panels of mr rows, k-major, zero-padded.
   void PackA(int64_t m0, int64_t mb, int64_t k0, int64_t kb, float* dst) const {
     const int mr = bl.mr;
+    if (pack_a != nullptr) {  // op(A)^T's columns, in the same panel layout
+      (*pack_a)(k0, kb, m0, mb, mr, dst);
+      return;
+    }
     for (int64_t i0 = 0; i0 < mb; i0 += mr) {
       const int64_t rows = std::min<int64_t>(mr, mb - i0);
       float* d = dst + i0 * kb;
       if (rows < mr) memset(d, 0, sizeof(float) * mr * kb);
-      for (int64_t i = 0; i < rows; ++i) {
-        const int64_t row = m0 + i0 + i;
-        if (p.trans_a) {
-          const float* s = a + k0 * p.lda + row;
-          for (int64_t k = 0; k < kb; ++k) d[k * mr + i] = s[k * p.lda];
-        } else {
-          const float* s = a + row * p.lda + k0;
-          for (int64_t k = 0; k < kb; ++k) d[k * mr + i] = s[k];
-        }
+      if (!p.trans_a) {
+        PackTransposed(a + (m0 + i0) * p.lda + k0, p.lda, rows, kb, mr, d);
+        continue;
+      }
+      for (int64_t k = 0; k < kb; ++k) {
+        memcpy(d + k * mr, a + (k0 + k) * p.lda + m0 + i0,
+               sizeof(float) * rows);
       }
     }
   }
@@ -138,15 +245,16 @@ struct Driver {
   // op(B)[k0:k0+kb, n0:n0+nb] -> panels of nr columns, k-major, zero-padded.
   void PackB(int64_t k0, int64_t kb, int64_t n0, int64_t nb, float* dst) const {
     const int nr = bl.nr;
+    if (pack_b != nullptr) {
+      (*pack_b)(k0, kb, n0, nb, nr, dst);
+      return;
+    }
     for (int64_t j0 = 0; j0 < nb; j0 += nr) {
       const int64_t cols = std::min<int64_t>(nr, nb - j0);
       float* d = dst + j0 * kb;
       if (p.trans_b) {
         if (cols < nr) memset(d, 0, sizeof(float) * nr * kb);
-        for (int64_t j = 0; j < cols; ++j) {
-          const float* s = b + (n0 + j0 + j) * p.ldb + k0;
-          for (int64_t k = 0; k < kb; ++k) d[k * nr + j] = s[k];
-        }
+        PackTransposed(b + (n0 + j0) * p.ldb + k0, p.ldb, cols, kb, nr, d);
       } else {
         for (int64_t k = 0; k < kb; ++k) {
           const float* s = b + (k0 + k) * p.ldb + n0 + j0;
@@ -262,14 +370,25 @@ struct Driver {
 
 }  // namespace
 
-void Gemm(const GemmParams& p, const float* a, const float* b, float* c,
-          const GemmEpilogue& e, engine::ThreadPool* pool, engine::Isa isa) {
-  if (p.m <= 0 || p.n <= 0) return;
-  const Driver d{p, a, b, c, e, BlockingFor(isa), isa};
-  const int64_t num_ic = (p.m + d.bl.mc - 1) / d.bl.mc;
+namespace {
+
+void RunBlocked(const GemmParams& p, const float* a, const float* b,
+                const GemmPackB* pack_a, const GemmPackB* pack_b, float* c,
+                const GemmEpilogue& e, Blocking bl, engine::ThreadPool* pool,
+                engine::Isa isa) {
+  const int threads = pool != nullptr ? pool->num_threads() : 1;
+  const int64_t num_ic = (p.m + bl.mc - 1) / bl.mc;
+  if (threads > 1) {
+    // Few row blocks (small m, e.g. early conv layers): narrower column
+    // blocks so that every thread gets work. Column blocking never changes
+    // an element's k order, so the bits do not depend on it.
+    const int64_t want_jc = (4 * threads + num_ic - 1) / num_ic;
+    const int64_t nc = RoundUp((p.n + want_jc - 1) / want_jc, bl.nr);
+    if (nc < bl.nc) bl.nc = static_cast<int>(nc);
+  }
+  const Driver d{p, a, b, pack_a, pack_b, c, e, bl, isa};
   const int64_t num_jc = (p.n + d.bl.nc - 1) / d.bl.nc;
   const int64_t tasks = num_ic * num_jc;
-  const int threads = pool != nullptr ? pool->num_threads() : 1;
   // Larger chunks share more packed B; enough chunks to balance threads.
   const int64_t grain =
       threads == 1 ? num_ic : std::max<int64_t>(1, tasks / (4 * threads));
@@ -281,6 +400,55 @@ void Gemm(const GemmParams& p, const float* a, const float* b, float* c,
       t0 = end;
     }
   });
+}
+
+// C = op(A) op(B): computed as C^T = op(B)^T op(A)^T into a scratch buffer
+// and transposed back when that orientation pads much less (small n, e.g.
+// the 7x7 and 14x14 layers of a ResNet: n = 49 or 196). Only for beta == 0
+// and no QDQ (per-element C indices). Bit-identical to the direct
+// orientation: every element is the same FMA chain (a*b == b*a), then the
+// same alpha, bias (per row <-> per column) and activation.
+void RunGemm(const GemmParams& p, const float* a, const float* b,
+             const GemmPackB* pack_b, float* c, const GemmEpilogue& e,
+             engine::ThreadPool* pool, engine::Isa isa) {
+  if (p.m <= 0 || p.n <= 0) return;
+  double area = 0, area_t = 0;
+  const Blocking bl = ChooseBlocking(isa, p.m, p.n, &area);
+  if (p.beta == 0.0f && e.qdq == GemmQdq::kNone && p.k > 0) {
+    const Blocking bt = ChooseBlocking(isa, p.n, p.m, &area_t);
+    if (area_t < 0.9 * area) {
+      GemmParams q = p;
+      q.m = p.n;
+      q.n = p.m;
+      q.trans_a = !p.trans_b;
+      q.lda = p.ldb;
+      q.trans_b = !p.trans_a;
+      q.ldb = p.lda;
+      q.ldc = p.m;
+      GemmEpilogue f = e;
+      if (e.bias_kind == GemmBias::kPerRow) f.bias_kind = GemmBias::kPerColumn;
+      if (e.bias_kind == GemmBias::kPerColumn) f.bias_kind = GemmBias::kPerRow;
+      std::unique_ptr<float[]> ct(new float[p.m * p.n]);
+      RunBlocked(q, b, a, pack_b, nullptr, ct.get(), f, bt, pool, isa);
+      // c[i * ldc + j] = ct[j * m + i].
+      PackTransposed(ct.get(), p.m, p.n, p.m, p.ldc, c);
+      return;
+    }
+  }
+  RunBlocked(p, a, b, nullptr, pack_b, c, e, bl, pool, isa);
+}
+
+}  // namespace
+
+void Gemm(const GemmParams& p, const float* a, const float* b, float* c,
+          const GemmEpilogue& e, engine::ThreadPool* pool, engine::Isa isa) {
+  RunGemm(p, a, b, nullptr, c, e, pool, isa);
+}
+
+void GemmWithPackB(const GemmParams& p, const float* a, const GemmPackB& pack_b,
+                   float* c, const GemmEpilogue& e, engine::ThreadPool* pool,
+                   engine::Isa isa) {
+  RunGemm(p, a, nullptr, &pack_b, c, e, pool, isa);
 }
 
 }  // namespace quantsim::kernels

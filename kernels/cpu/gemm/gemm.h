@@ -31,6 +31,8 @@
 
 #include <stdint.h>
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "engine/cpu_features.h"
 #include "engine/thread_pool.h"
@@ -88,6 +90,21 @@ void Gemm(const GemmParams& p, const float* a, const float* b, float* c,
           const GemmEpilogue& epilogue = GemmEpilogue(),
           engine::ThreadPool* pool = nullptr,
           engine::Isa isa = engine::DefaultIsa());
+
+// Writes op(B)[k0:k0+kb, n0:n0+nb] as ceil(nb / nr) panels of nr columns,
+// each k-major: dst[q * nr * kb + k * nr + j] = op(B)[k0 + k, n0 + q * nr + j]
+// (0 for columns past nb). Called from several pool threads at once.
+using GemmPackB = std::function<void(int64_t k0, int64_t kb, int64_t n0,
+                                     int64_t nb, int nr, float* dst)>;
+
+// Gemm whose op(B) is produced by `pack_b` straight into Gemm's packed
+// panels (e.g. convolution's im2col, never materialised); p.trans_b and
+// p.ldb are ignored. Same numerics as Gemm on the same op(B) (bit-identical:
+// only where B's values come from differs).
+void GemmWithPackB(const GemmParams& p, const float* a, const GemmPackB& pack_b,
+                   float* c, const GemmEpilogue& epilogue = GemmEpilogue(),
+                   engine::ThreadPool* pool = nullptr,
+                   engine::Isa isa = engine::DefaultIsa());
 
 // Scalar reference: double accumulation of alpha * sum + beta * c, rounded
 // to float, then the epilogue in float exactly as in the file comment.

@@ -1,7 +1,8 @@
 // quantsim kernels (internal): the GEMM register-blocked micro-kernel, one
 // explicit instantiation per xsimd arch (micro_kernel_<arch>.cc).
 //
-// GemmMicroKernel{}(Arch{}, args) computes one full kMr x kNr tile of C:
+// GemmMicroKernel<kMr, kNv>{}(Arch{}, args) computes one full kMr x kNr tile
+// of C (kNr = kNv SIMD batches), for the tile shapes GemmTiles<Arch> lists:
 //   acc = sum_{k < kc} a[k * kMr + i] * b[k * kNr + j]   (fma, k ascending)
 //   v = alpha * acc + (load_c ? c_scale * C : 0)
 //   if last: v += bias_row[i] / bias_col[j]; v = activation(v)
@@ -38,37 +39,60 @@ struct GemmMicroArgs {
 // Engine Isa -> xsimd arch: kSse2 -> sse2, kAvx2 -> fma3<avx2> (xsimd's
 // plain avx2 arch has no fused multiply-add), kAvx512 -> avx512bw (FMA via
 // _mm512_fmadd_ps: xsimd 8.1's avx512 arch emulates fma with mul + add).
-// Tile shape per arch: kMr rows (broadcast A) x kNr columns (two SIMD
-// batches). Usable from the baseline TU (no batch type involved).
+// Tile shapes per arch: kMr rows (broadcast A) x kNv SIMD batches of B,
+// accumulators + B batches + 1 broadcast <= the register file. The first
+// shape is the default; the driver picks the shape (and the orientation)
+// that wastes least padding for each m x n. Every shape gives the same bits:
+// each element is one FMA chain over k in the same order.
+struct GemmShape {
+  int mr, nv;
+};
 template <class Arch>
-struct GemmTile;
+struct GemmTiles;
 template <>
-struct GemmTile<xsimd::sse2> {
-  static constexpr int kMr = 6;
-  static constexpr int kNr = 8;
+struct GemmTiles<xsimd::sse2> {
+  static constexpr int kLanes = 4;
+  static constexpr int kCount = 1;
+  static constexpr GemmShape kShapes[kCount] = {{6, 2}};
 };
 template <>
-struct GemmTile<xsimd::fma3<xsimd::avx2>> {
-  static constexpr int kMr = 6;
-  static constexpr int kNr = 16;
+struct GemmTiles<xsimd::fma3<xsimd::avx2>> {
+  static constexpr int kLanes = 8;
+  static constexpr int kCount = 1;
+  static constexpr GemmShape kShapes[kCount] = {{6, 2}};
 };
 template <>
-struct GemmTile<xsimd::avx512bw> {
-  static constexpr int kMr = 12;
-  static constexpr int kNr = 32;
+struct GemmTiles<xsimd::avx512bw> {
+  static constexpr int kLanes = 16;
+  static constexpr int kCount = 4;
+  // 12x32: 24 accumulators; 8x48: 24; 14x32: 28; 7x48: 21 (of 32 zmm).
+  static constexpr GemmShape kShapes[kCount] = {
+      {12, 2}, {8, 3}, {14, 2}, {7, 3}};
 };
 
+template <int kMr, int kNv>
 struct GemmMicroKernel {
   template <class Arch>
   void operator()(Arch, const GemmMicroArgs& args) const;
 };
 
-extern template void GemmMicroKernel::operator()<xsimd::sse2>(
-    xsimd::sse2, const GemmMicroArgs&) const;
-extern template void GemmMicroKernel::operator()<xsimd::fma3<xsimd::avx2>>(
-    xsimd::fma3<xsimd::avx2>, const GemmMicroArgs&) const;
-extern template void GemmMicroKernel::operator()<xsimd::avx512bw>(
-    xsimd::avx512bw, const GemmMicroArgs&) const;
+#define QUANTSIM_GEMM_MICRO(EXTERN, ARCH, MR, NV)                 \
+  EXTERN template void GemmMicroKernel<MR, NV>::operator()<ARCH>( \
+      ARCH, const GemmMicroArgs&) const;
+// Every (arch, shape) of GemmTiles, for the per-arch TUs and extern decls.
+#define QUANTSIM_GEMM_MICRO_SSE2(EXTERN) \
+  QUANTSIM_GEMM_MICRO(EXTERN, xsimd::sse2, 6, 2)
+#define QUANTSIM_GEMM_MICRO_AVX2(EXTERN) \
+  QUANTSIM_GEMM_MICRO(EXTERN, xsimd::fma3<xsimd::avx2>, 6, 2)
+#define QUANTSIM_GEMM_MICRO_AVX512(EXTERN)            \
+  QUANTSIM_GEMM_MICRO(EXTERN, xsimd::avx512bw, 12, 2) \
+  QUANTSIM_GEMM_MICRO(EXTERN, xsimd::avx512bw, 8, 3)  \
+  QUANTSIM_GEMM_MICRO(EXTERN, xsimd::avx512bw, 14, 2) \
+  QUANTSIM_GEMM_MICRO(EXTERN, xsimd::avx512bw, 7, 3)
+
+QUANTSIM_GEMM_MICRO_SSE2(extern)
+QUANTSIM_GEMM_MICRO_AVX2(extern)
+QUANTSIM_GEMM_MICRO_AVX512(extern)
 
 }  // namespace quantsim::kernels::internal
 

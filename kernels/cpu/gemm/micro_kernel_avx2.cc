@@ -2,6 +2,5 @@
 #include "kernels/cpu/gemm/micro_kernel_impl.h"
 
 namespace quantsim::kernels::internal {
-template void GemmMicroKernel::operator()<xsimd::fma3<xsimd::avx2>>(
-    xsimd::fma3<xsimd::avx2>, const GemmMicroArgs&) const;
+QUANTSIM_GEMM_MICRO_AVX2()
 }  // namespace quantsim::kernels::internal

@@ -2,6 +2,5 @@
 #include "kernels/cpu/gemm/micro_kernel_impl.h"
 
 namespace quantsim::kernels::internal {
-template void GemmMicroKernel::operator()<xsimd::avx512bw>(
-    xsimd::avx512bw, const GemmMicroArgs&) const;
+QUANTSIM_GEMM_MICRO_AVX512()
 }  // namespace quantsim::kernels::internal

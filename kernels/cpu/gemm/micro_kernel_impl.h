@@ -21,14 +21,13 @@ xsimd::batch<float, Arch> Fma(xsimd::batch<float, Arch> a,
   }
 }
 
+template <int kMr, int kNv>
 template <class Arch>
-void GemmMicroKernel::operator()(Arch, const GemmMicroArgs& a) const {
+void GemmMicroKernel<kMr, kNv>::operator()(Arch, const GemmMicroArgs& a) const {
   using B = xsimd::batch<float, Arch>;
   constexpr int kS = static_cast<int>(B::size);
-  constexpr int kMr = GemmTile<Arch>::kMr;
-  constexpr int kNr = GemmTile<Arch>::kNr;
-  constexpr int kNv = kNr / kS;
-  static_assert(kNv * kS == kNr, "tile width must be whole batches");
+  constexpr int kNr = kNv * kS;
+  static_assert(kS == GemmTiles<Arch>::kLanes, "lanes");
   B acc[kMr][kNv];
 #pragma GCC unroll 32
   for (int i = 0; i < kMr; ++i) {

@@ -2,6 +2,5 @@
 #include "kernels/cpu/gemm/micro_kernel_impl.h"
 
 namespace quantsim::kernels::internal {
-template void GemmMicroKernel::operator()<xsimd::sse2>(
-    xsimd::sse2, const GemmMicroArgs&) const;
+QUANTSIM_GEMM_MICRO_SSE2()
 }  // namespace quantsim::kernels::internal

@@ -1,5 +1,9 @@
 #include "kernels/cpu/pool/pool.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -135,6 +139,102 @@ void ForEachValidTap(const Geo& g, const TapRanges& r, Begin&& begin, Tap&& tap,
   }
 }
 
+// The forward max step, branch-free: keep the first NaN, else take v when
+// it is larger or NaN (== the indexed walk's "first maximum, NaN wins").
+inline float MaxStep(float best, float v) {
+  const bool take = best == best && (v > best || v != v);
+  return take ? v : best;
+}
+
+#if defined(__SSE2__)
+// The same step on 4 lanes (SSE2 is the x86-64 baseline).
+inline __m128 MaxStep4(__m128 best, __m128 v) {
+  const __m128 take =
+      _mm_andnot_ps(_mm_cmpunord_ps(best, best),
+                    _mm_or_ps(_mm_cmpgt_ps(v, best), _mm_cmpunord_ps(v, v)));
+  return _mm_or_ps(_mm_and_ps(take, v), _mm_andnot_ps(take, best));
+}
+
+// 4 values p[0], p[s], p[2s], p[3s]; reads p[0 .. 3s + (s == 2)].
+inline __m128 Load4(const float* p, int64_t s) {
+  if (s == 1) return _mm_loadu_ps(p);
+  if (s == 2) {
+    return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4),
+                          _MM_SHUFFLE(2, 0, 2, 0));
+  }
+  return _mm_setr_ps(p[0], p[s], p[2 * s], p[3 * s]);
+}
+#endif
+
+// MaxPool without indices, one plane: for each output row, the columns
+// whose window lies inside the input along the last dim run 4 at a time,
+// taps in the same window order as ForEachValidTap (so bit-identical);
+// the other columns take the per-output walk.
+void MaxPoolPlaneNoIndex(const Geo& g, const TapRanges& r, const float* xp,
+                         float* yp) {
+  const int64_t k2 = g.k[2], s2 = g.s[2], d2 = g.d[2], w_in = g.in[2];
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  // Vector columns [v_lo, v_hi): full window in dim 2, and the 4-lane loads
+  // (up to 3 s2 + (s2 == 2) past the first lane's tap) stay in the row.
+  int64_t v_lo = 0, v_hi = 0;
+#if defined(__SSE2__)
+  if (d2 == 1) {
+    const int64_t extra = 3 * s2 + (s2 == 2 ? 1 : 0);
+    v_lo = std::min<int64_t>((g.pb[2] + s2 - 1) / s2, g.out[2]);
+    v_hi = v_lo;
+    while (v_hi + 4 <= g.out[2] &&
+           v_hi * s2 - g.pb[2] + (k2 - 1) + extra < w_in) {
+      v_hi += 4;
+    }
+  }
+#endif
+  for (int64_t a = 0; a < g.out[0]; ++a) {
+    const int64_t st0 = a * g.s[0] - g.pb[0];
+    for (int64_t b = 0; b < g.out[1]; ++b) {
+      const int64_t st1 = b * g.s[1] - g.pb[1];
+      float* yrow = yp + (a * g.out[1] + b) * g.out[2];
+      auto scalar_col = [&](int64_t c) {
+        const int64_t st2 = c * s2 - g.pb[2];
+        float best = neg_inf;
+        for (int64_t i = r.lo[0][a]; i < r.hi[0][a]; ++i) {
+          const int64_t p0 = (st0 + i * g.d[0]) * g.in[1];
+          for (int64_t j = r.lo[1][b]; j < r.hi[1][b]; ++j) {
+            const float* row = xp + (p0 + st1 + j * g.d[1]) * w_in + st2;
+            for (int64_t l = r.lo[2][c]; l < r.hi[2][c]; ++l) {
+              best = MaxStep(best, row[l * d2]);
+            }
+          }
+        }
+        yrow[c] = best;
+      };
+      for (int64_t c = 0; c < v_lo; ++c) scalar_col(c);
+#if defined(__SSE2__)
+      constexpr int64_t kChunk = 64;  // outputs kept in registers / L1
+      for (int64_t c0 = v_lo; c0 < v_hi; c0 += kChunk) {
+        const int64_t n4 = std::min<int64_t>(kChunk, v_hi - c0) / 4;
+        __m128 best[kChunk / 4];
+        for (int64_t q = 0; q < n4; ++q) best[q] = _mm_set1_ps(neg_inf);
+        for (int64_t i = r.lo[0][a]; i < r.hi[0][a]; ++i) {
+          const int64_t p0 = (st0 + i * g.d[0]) * g.in[1];
+          for (int64_t j = r.lo[1][b]; j < r.hi[1][b]; ++j) {
+            const float* row =
+                xp + (p0 + st1 + j * g.d[1]) * w_in + c0 * s2 - g.pb[2];
+            for (int64_t l = 0; l < k2; ++l) {
+              for (int64_t q = 0; q < n4; ++q) {
+                best[q] = MaxStep4(best[q], Load4(row + 4 * q * s2 + l, s2));
+              }
+            }
+          }
+        }
+        for (int64_t q = 0; q < n4; ++q)
+          _mm_storeu_ps(yrow + c0 + 4 * q, best[q]);
+      }
+#endif
+      for (int64_t c = v_hi; c < g.out[2]; ++c) scalar_col(c);
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Dims> PoolOutputDims(const Dims& x, const PoolParams& p) {
@@ -174,6 +274,15 @@ void MaxPoolForward(const float* x, const Dims& x_dims, const PoolParams& p,
                     float* y, int64_t* indices, engine::ThreadPool* pool) {
   const Geo g = MakeGeo(x_dims, p);
   const TapRanges r = MakeTapRanges(g);
+  if (indices == nullptr) {
+    engine::ParallelFor(
+        pool, g.planes, PlaneGrain(g), [&](int64_t lo, int64_t hi) {
+          for (int64_t pl = lo; pl < hi; ++pl) {
+            MaxPoolPlaneNoIndex(g, r, x + pl * g.in_size, y + pl * g.out_size);
+          }
+        });
+    return;
+  }
   engine::ParallelFor(
       pool, g.planes, PlaneGrain(g), [&](int64_t lo, int64_t hi) {
         for (int64_t pl = lo; pl < hi; ++pl) {
