@@ -7,45 +7,18 @@
 #include "absl/strings/str_cat.h"
 #include "engine/status.h"
 #include "kernels/cpu/reduce/reduce.h"
+#include "ops/arg_reduce_attrs.h"
 #include "ops/op_util.h"
 
 namespace quantsim::ops {
 namespace {
-
-struct ArgMaxConfig {
-  int64_t axis = 0;
-  bool keepdims = true;
-  bool last = false;
-};
-
-absl::StatusOr<ArgMaxConfig> Parse(const graph::Node& node) {
-  const std::string where = node.Describe();
-  ArgMaxConfig c;
-  QS_ASSIGN_OR_RETURN(c.axis, node.attrs.GetIntOr("axis", 0, where));
-  QS_ASSIGN_OR_RETURN(int64_t k, node.attrs.GetIntOr("keepdims", 1, where));
-  QS_ASSIGN_OR_RETURN(int64_t l,
-                      node.attrs.GetIntOr("select_last_index", 0, where));
-  c.keepdims = k != 0;
-  c.last = l != 0;
-  return c;
-}
-
-std::vector<int64_t> OutDims(std::vector<int64_t> dims, int axis,
-                             bool keepdims) {
-  if (keepdims) {
-    dims[axis] = 1;
-  } else {
-    dims.erase(dims.begin() + axis);
-  }
-  return dims;
-}
 
 class ArgMaxKernel final : public graph::OpKernel {
  public:
   static absl::StatusOr<std::unique_ptr<ArgMaxKernel>> Create(
       const graph::Node& node) {
     auto k = std::make_unique<ArgMaxKernel>();
-    QS_ASSIGN_OR_RETURN(k->c_, Parse(node));
+    QS_ASSIGN_OR_RETURN(k->c_, ParseArgReduceAttrs(node));
     return k;
   }
 
@@ -57,21 +30,22 @@ class ArgMaxKernel final : public graph::OpKernel {
     QS_ASSIGN_OR_RETURN(kernels::Dims xd, ToKernelDims(x.shape()));
     QS_ASSIGN_OR_RETURN(
         engine::Tensor y,
-        ctx.AllocateOutput(
-            0, engine::Shape(OutDims(x.shape().dims(), *axis, c_.keepdims)),
-            engine::DType::kI64));
+        ctx.AllocateOutput(0,
+                           engine::Shape(ArgReduceOutDims(x.shape().dims(),
+                                                          *axis, c_.keepdims)),
+                           engine::DType::kI64));
     kernels::ArgMax(x.data<float>(), xd, *axis, y.data<int64_t>(), c_.last,
                     ctx.pool());
     return absl::OkStatus();
   }
 
  private:
-  ArgMaxConfig c_;
+  ArgReduceAttrs c_;
 };
 
 absl::Status Infer(graph::InferContext& c) {
   QS_RETURN_IF_ERROR(RequireF32(c, 0));
-  QS_ASSIGN_OR_RETURN(ArgMaxConfig cfg, Parse(c.node()));
+  QS_ASSIGN_OR_RETURN(ArgReduceAttrs cfg, ParseArgReduceAttrs(c.node()));
   const graph::ValueType& x = c.input(0);
   graph::ValueType out;
   out.dtype = engine::DType::kI64;
@@ -82,8 +56,8 @@ absl::Status Infer(graph::InferContext& c) {
                                   x.ToString()));
     }
     const int axis = static_cast<int>(cfg.axis < 0 ? cfg.axis + r : cfg.axis);
-    out =
-        TypeWithDims(engine::DType::kI64, OutDims(x.dims, axis, cfg.keepdims));
+    out = TypeWithDims(engine::DType::kI64,
+                       ArgReduceOutDims(x.dims, axis, cfg.keepdims));
   }
   c.set_output(0, out);
   return absl::OkStatus();

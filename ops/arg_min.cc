@@ -9,39 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "engine/status.h"
 #include "kernels/cpu/logic/index_plan.h"
+#include "ops/arg_reduce_attrs.h"
 #include "ops/op_util.h"
 #include "ops/typed_op_util.h"
 
 namespace quantsim::ops {
 namespace {
-
-struct Config {
-  int64_t axis = 0;
-  bool keepdims = true;
-  bool last = false;
-};
-
-absl::StatusOr<Config> Parse(const graph::Node& node) {
-  const std::string where = node.Describe();
-  Config c;
-  QS_ASSIGN_OR_RETURN(c.axis, node.attrs.GetIntOr("axis", 0, where));
-  QS_ASSIGN_OR_RETURN(int64_t k, node.attrs.GetIntOr("keepdims", 1, where));
-  QS_ASSIGN_OR_RETURN(int64_t l,
-                      node.attrs.GetIntOr("select_last_index", 0, where));
-  c.keepdims = k != 0;
-  c.last = l != 0;
-  return c;
-}
-
-std::vector<int64_t> OutDims(std::vector<int64_t> dims, int axis,
-                             bool keepdims) {
-  if (keepdims) {
-    dims[axis] = 1;
-  } else {
-    dims.erase(dims.begin() + axis);
-  }
-  return dims;
-}
 
 template <typename T>
 bool IsNan(T v) {
@@ -57,7 +30,7 @@ class ArgMinKernel final : public graph::OpKernel {
   static absl::StatusOr<std::unique_ptr<ArgMinKernel>> Create(
       const graph::Node& node) {
     auto k = std::make_unique<ArgMinKernel>();
-    QS_ASSIGN_OR_RETURN(k->c_, Parse(node));
+    QS_ASSIGN_OR_RETURN(k->c_, ParseArgReduceAttrs(node));
     return k;
   }
 
@@ -68,9 +41,10 @@ class ArgMinKernel final : public graph::OpKernel {
     if (x.dim(*axis) == 0) return ctx.Error("ArgMin over an empty axis");
     QS_ASSIGN_OR_RETURN(
         engine::Tensor y,
-        ctx.AllocateOutput(
-            0, engine::Shape(OutDims(x.shape().dims(), *axis, c_.keepdims)),
-            engine::DType::kI64));
+        ctx.AllocateOutput(0,
+                           engine::Shape(ArgReduceOutDims(x.shape().dims(),
+                                                          *axis, c_.keepdims)),
+                           engine::DType::kI64));
     const kernels::ReducePlan p =
         kernels::MakeReducePlan(x.shape().dims(), {*axis});
     int64_t* py = y.data<int64_t>();
@@ -102,14 +76,14 @@ class ArgMinKernel final : public graph::OpKernel {
   }
 
  private:
-  Config c_;
+  ArgReduceAttrs c_;
 };
 
 absl::Status Infer(graph::InferContext& c) {
   QS_RETURN_IF_ERROR(RequireDType(
       c, 0, [](engine::DType d) { return IsFloatDType(d) || IsIntDType(d); },
       "numeric"));
-  QS_ASSIGN_OR_RETURN(Config cfg, Parse(c.node()));
+  QS_ASSIGN_OR_RETURN(ArgReduceAttrs cfg, ParseArgReduceAttrs(c.node()));
   const graph::ValueType& x = c.input(0);
   graph::ValueType out;
   out.dtype = engine::DType::kI64;
@@ -117,8 +91,8 @@ absl::Status Infer(graph::InferContext& c) {
     absl::StatusOr<int> axis =
         NormalizeAxis(cfg.axis, static_cast<int>(x.dims.size()));
     if (!axis.ok()) return c.Error(std::string(axis.status().message()));
-    out =
-        TypeWithDims(engine::DType::kI64, OutDims(x.dims, *axis, cfg.keepdims));
+    out = TypeWithDims(engine::DType::kI64,
+                       ArgReduceOutDims(x.dims, *axis, cfg.keepdims));
   }
   c.set_output(0, out);
   return absl::OkStatus();
